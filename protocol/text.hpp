@@ -1,0 +1,30 @@
+// UTF-8 helpers for search: validation, code point counting, case folding and
+// splitting on white space.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cws::protocol {
+
+// Number of code points, or nullopt when `text` is not valid UTF-8.
+std::optional<std::size_t> count_code_points(std::string_view text);
+
+// Simple (one-to-one) lower-case folding of ASCII, Latin-1, Latin Extended-A
+// and -B, Greek and Cyrillic (incl. supplement), matching what SQLite's FTS5
+// tokenizers fold, so that short terms searched without the trigram index
+// match exactly what long terms match through it. Other code points are kept.
+// Invalid UTF-8 sequences are copied unchanged.
+std::string fold_case(std::string_view utf8);
+
+// Splits on Unicode white space (ASCII white space, U+00A0, U+1680,
+// U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000); drops empty parts.
+std::vector<std::string> split_on_whitespace(std::string_view utf8);
+
+// `text` without leading and trailing Unicode white space.
+std::string_view trim_whitespace(std::string_view utf8);
+
+}  // namespace cws::protocol
