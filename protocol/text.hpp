@@ -16,11 +16,13 @@ std::optional<std::size_t> count_code_points(std::string_view text);
 // Simple (one-to-one) lower-case folding of ASCII, Latin-1, Latin Extended-A
 // and -B, Greek and Cyrillic (incl. supplement), matching what SQLite's FTS5
 // tokenizers fold, so that short terms searched without the trigram index
-// match exactly what long terms match through it. Other code points are kept.
+// match exactly what long terms match through it. The other code points FTS5
+// folds (Armenian, Georgian, Latin Extended Additional, fullwidth Latin,
+// Deseret, ...) are folded the same way too; the rest are kept.
 // Invalid UTF-8 sequences are copied unchanged.
 std::string fold_case(std::string_view utf8);
 
-// Splits on Unicode white space (ASCII white space, U+00A0, U+1680,
+// Splits on Unicode white space (ASCII white space, U+0085, U+00A0, U+1680,
 // U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000); drops empty parts.
 std::vector<std::string> split_on_whitespace(std::string_view utf8);
 
