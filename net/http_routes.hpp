@@ -1,0 +1,23 @@
+// Plain HTTP requests on the service port: health, readiness, metrics.
+// Internal to net/: includes Beast.
+#pragma once
+
+#include <string_view>
+
+#include <boost/beast/http/message_generator.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "net/server_context.hpp"
+
+namespace cws::net {
+
+// True for the WebSocket endpoint's path (with or without the trailing slash).
+bool is_websocket_path(std::string_view target);
+
+// The path of a request target, without its query string.
+std::string_view path_of(std::string_view target);
+
+boost::beast::http::message_generator answer_http_request(
+    const boost::beast::http::request<boost::beast::http::string_body>& request, server_context& context);
+
+}  // namespace cws::net

@@ -1,0 +1,65 @@
+#include "net/http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "actors/metrics.hpp"
+#include "net/http_routes.hpp"
+#include "net/websocket_session.hpp"
+
+namespace cws::net {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+// A request (headers and body) larger than this is refused; none of the
+// routes needs more.
+constexpr std::uint64_t max_request_body_bytes = 1 << 20;
+constexpr std::chrono::seconds request_timeout{30};
+}  // namespace
+
+http_session::http_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<server_context> context)
+    : stream_(std::move(socket)), context_(std::move(context)) {}
+
+void http_session::run() {
+  boost::asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&http_session::read_next, shared_from_this()));
+}
+
+void http_session::read_next() {
+  parser_.emplace();
+  parser_->body_limit(max_request_body_bytes);
+  stream_.expires_after(request_timeout);
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(beast::error_code error, std::size_t) {
+  if (error == http::error::end_of_stream) return close();
+  if (error) return;  // timeout or a broken request: drop the connection
+  auto request = parser_->release();
+  if (beast::websocket::is_upgrade(request)) {
+    if (is_websocket_path(request.target()) && !context_->stopping) {
+      stream_.expires_never();  // the WebSocket sets its own timeouts
+      std::make_shared<websocket_session>(stream_.release_socket(), context_)->run(std::move(request));
+      return;
+    }
+  }
+  auto message = answer_http_request(request, *context_);
+  bool keep_alive = message.keep_alive() && !context_->stopping;
+  beast::async_write(stream_, std::move(message),
+                     beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
+}
+
+void http_session::on_write(bool keep_alive, beast::error_code error, std::size_t) {
+  if (error) return;
+  if (!keep_alive) return close();
+  read_next();
+}
+
+void http_session::close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace cws::net
