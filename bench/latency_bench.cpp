@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   std::string newest = options["options"]["created_at_range"]["max"].get<std::string>();
   int year = std::stoi(newest.substr(0, 4)), month = std::stoi(newest.substr(5, 2));
   if (--month == 0) month = 12, --year;
-  char month_ago[16];
+  char month_ago[32];
   std::snprintf(month_ago, sizeof month_ago, "%04d-%02d-01", year, month);
 
   struct scenario {

@@ -9,8 +9,11 @@ namespace {
 class parameter_list {
  public:
   explicit parameter_list(std::vector<sql_value>& values) : values_(values) {}
-  std::string add(sql_value value) {
-    values_.push_back(std::move(value));
+  // Constructed in place: moving a variant that holds a string trips a
+  // false -Wmaybe-uninitialized in GCC 12 at -O2 and above.
+  template <typename T>
+  std::string add(const T& value) {
+    values_.emplace_back(std::in_place_type<T>, value);
     return ":p" + std::to_string(values_.size());
   }
   template <typename T>
@@ -18,7 +21,7 @@ class parameter_list {
     std::string list;
     for (const auto& value : values) {
       if (!list.empty()) list += ", ";
-      list += add(sql_value{value});
+      list += add(value);
     }
     return list;
   }
