@@ -565,6 +565,10 @@ import_report import_json_lines(database& db, std::istream& input, std::size_t m
   auto& session = db.session();
   import_report report;
   try {
+    // The ids seen so far go to temporary tables on disk, not in memory, so
+    // that an import's memory does not grow with its file. (Switching
+    // temp_store drops temporary tables, hence before creating them.)
+    detail::temp_tables_on_disk on_disk(session, db.kind());
     drop_temp_tables(session, db.kind());
     for (const char* statement : temp_tables) session << statement;
     bool wrote = false;
