@@ -10,6 +10,9 @@
 
 namespace cws::protocol {
 
+// Appends the UTF-8 encoding of `code_point` to `out`.
+void append_utf8(std::string& out, char32_t code_point);
+
 // Number of code points, or nullopt when `text` is not valid UTF-8.
 std::optional<std::size_t> count_code_points(std::string_view text);
 

@@ -157,7 +157,10 @@ class prepared_statement {
 class temp_tables_on_disk {
  public:
   temp_tables_on_disk(soci::session& session, backend kind) : session_(session), active_(kind == backend::sqlite) {
-    if (active_) session_ << "PRAGMA temp_store=FILE";
+    if (!active_) return;
+    session_ << "PRAGMA temp_store=FILE";
+    // Bounded, but large enough that looking up a seen id rarely reads the file.
+    session_ << "PRAGMA temp.cache_size = -65536";  // KiB
   }
   ~temp_tables_on_disk() {
     try {

@@ -229,6 +229,18 @@ class MainServerTest : public SharedServerTest {
   const char* server_name() const override { return "main"; }
 };
 
+// A main-server test with one open WebSocket session, `s_`.
+class MainSessionTest : public MainServerTest {
+ protected:
+  void SetUp() override {
+    MainServerTest::SetUp();
+    if (HasFatalFailure()) return;
+    s_ = open_session(port());
+    ASSERT_TRUE(s_.error.empty());
+  }
+  Session s_;
+};
+
 class JwtServerTest : public SharedServerTest {
  protected:
   const char* server_name() const override { return "jwt"; }

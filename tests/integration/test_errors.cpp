@@ -5,14 +5,8 @@
 namespace cwsit {
 namespace {
 
-class Errors : public MainServerTest {
+class Errors : public MainSessionTest {
  protected:
-  void SetUp() override {
-    MainServerTest::SetUp();
-    if (HasFatalFailure()) return;
-    s_ = open_session(port());
-    ASSERT_TRUE(s_.error.empty());
-  }
   json send_raw(const std::string& text) {
     std::string err;
     if (!s_.ws->send_text(text, &err)) return {{"type", "<send failed>"}, {"__error", err}};
@@ -23,7 +17,6 @@ class Errors : public MainServerTest {
     const json r = s_.request({{"type", "ping"}, {"request_id", "alive?"}});
     EXPECT_EQ(r.value("type", ""), "pong") << "connection no longer answers: " << shorten(r.dump());
   }
-  Session s_;
 };
 
 TEST_F(Errors, InvalidJson) {

@@ -6,14 +6,8 @@
 namespace cwsit {
 namespace {
 
-class Filters : public MainServerTest {
+class Filters : public MainSessionTest {
  protected:
-  void SetUp() override {
-    MainServerTest::SetUp();
-    if (HasFatalFailure()) return;
-    s_ = open_session(port());
-    ASSERT_TRUE(s_.error.empty());
-  }
   // Walks every page of `filters` and compares it with the reference.
   void check(const json& filters) { EXPECT_TRUE(WalkMatches(*s_.ws, filters)); }
   size_t ref_count(const json& filters) { return ref().list(filters).all.size(); }
@@ -22,7 +16,6 @@ class Filters : public MainServerTest {
       if (pred(*c)) return true;
     return false;
   }
-  Session s_;
 };
 
 TEST_F(Filters, SearchCaseInsensitiveMultiTermAcrossFields) {

@@ -6,16 +6,9 @@
 namespace cwsit {
 namespace {
 
-class Requests : public MainServerTest {
+class Requests : public MainSessionTest {
  protected:
-  void SetUp() override {
-    MainServerTest::SetUp();
-    if (HasFatalFailure()) return;
-    s_ = open_session(port());
-    ASSERT_TRUE(s_.error.empty());
-  }
   json req(const json& r) { return s_.request(r); }
-  Session s_;
 };
 
 TEST_F(Requests, GetFilterAndMissingTypeAreListRequests) {
