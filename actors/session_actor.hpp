@@ -26,8 +26,8 @@ struct session_settings {
   bool initial_list = true;
   std::chrono::milliseconds query_timeout{10'000};
   // Token bucket per connection: sustained requests per second and burst.
-  double rate_limit_per_second = 20;
-  double rate_limit_burst = 40;
+  double rate_limit_per_second = 200;
+  double rate_limit_burst = 1000;
 };
 
 struct session_services {

@@ -30,6 +30,7 @@ class client {
   explicit client(unsigned short port) : stream_(io_) {
     tcp::resolver resolver{io_};
     boost::asio::connect(stream_.next_layer(), resolver.resolve("127.0.0.1", std::to_string(port)));
+    stream_.next_layer().set_option(tcp::no_delay(true));
     stream_.handshake("127.0.0.1", "/ws/customers/?page_size=20");
     receive();  // connection_established
     receive();  // the initial list

@@ -83,7 +83,14 @@ class listener : public std::enable_shared_from_this<listener> {
 
   void on_accept(boost::system::error_code error, tcp::socket socket) {
     if (error == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!error) std::make_shared<http_session>(std::move(socket), context_)->run();
+    if (!error) {
+      // Answers are written whole and at once; without this, Nagle's
+      // algorithm holds the tail of every multi-segment answer until the
+      // client's delayed ACK (about 40 ms).
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<http_session>(std::move(socket), context_)->run();
+    }
     // Other errors (e.g. out of file descriptors) concern one connection only.
     accept_next();
   }

@@ -55,6 +55,10 @@ struct database_options {
   // Create the SQLite file (and its folder) when missing. The server and the
   // write commands do; nothing else needs to.
   bool create_if_missing = true;
+  // SQLite reads the file through a memory map of at most this size; 0 turns
+  // the map off.
+  // SQLite caps it at its compile-time limit (2 GiB in Debian's build).
+  std::int64_t memory_map_bytes = std::int64_t{2} << 30;
 };
 
 using deadline = std::optional<std::chrono::steady_clock::time_point>;
