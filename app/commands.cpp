@@ -46,6 +46,9 @@ std::vector<option_spec> serve_options() {
       {"auth", "none", "authentication: none or jwt"},
       {"jwt-secret", "", "HS256 key of the tokens, required with --auth jwt"},
       {"initial-list", "true", "send a customers_list right after connection_established", true},
+      {"admin-token", "", "bearer token of the write API (accepted now; the write API comes in a later release)"},
+      {"live-min-interval-ms", "250",
+       "least time between two live pushes to one connection (accepted now; live pushes come in a later release)"},
       {"query-timeout-ms", "10000", "a list query that takes longer is answered with error code timeout"},
       {"max-frame-bytes", "65536", "larger incoming frames close the connection with 1009"},
       {"rate-limit", "200", "requests per second one connection may send (sustained)"},
@@ -83,6 +86,13 @@ storage::database_location database_from(const option_values& options) {
 
 // ---- serve -------------------------------------------------------------------
 
+// The reason an actor gave, without CAF's rendering around it.
+std::string describe(caf::actor_system& system, const caf::error& error) {
+  const auto& context = error.context();
+  if (context.match_elements<std::string>()) return context.get_as<std::string>(0);
+  return system.render(error);
+}
+
 // Sends one start-up request and waits for it; an error stops the start.
 template <class Reply, class Handle, class... Arguments>
 Reply ask(caf::scoped_actor& self, const Handle& actor, Arguments&&... arguments) {
@@ -90,7 +100,7 @@ Reply ask(caf::scoped_actor& self, const Handle& actor, Arguments&&... arguments
   std::string failure;
   self->request(actor, caf::infinite, std::forward<Arguments>(arguments)...)
       .receive([&](Reply& value) { reply = std::move(value); },
-               [&](caf::error& error) { failure = self->system().render(error); });
+               [&](caf::error& error) { failure = describe(self->system(), error); });
   if (!failure.empty()) throw std::runtime_error(failure);
   return reply;
 }
@@ -113,6 +123,11 @@ int serve(const option_values& options) {
   network.port = static_cast<std::uint16_t>(options.integer("port", 0, 65535));
   network.io_threads = static_cast<std::size_t>(options.integer("io-threads", 1, 256));
   network.max_frame_bytes = static_cast<std::size_t>(options.integer("max-frame-bytes", 128, 64 << 20));
+  // Validated now so that a deployment configured for the next release
+  // starts today; they take effect with the write API and live updates.
+  options.integer("live-min-interval-ms", 0, 3'600'000);
+  if (options.has("admin-token"))
+    spdlog::warn("--admin-token: this release has no write API yet; the token is not used");
   auto demo_count = options.integer("demo", 0, 100'000'000);
   auto demo_seed = static_cast<std::uint64_t>(options.integer("seed", 0, INT64_MAX));
   auto connections = static_cast<std::size_t>(options.integer("db-connections", 1, 64));

@@ -1,6 +1,8 @@
 // CLI.md and DATA.md: import (all or nothing, line numbers, idempotence,
 // stdin, time formats), migrate, demo determinism, --help, bad options.
+#include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "tests/integration/harness.hpp"
 
@@ -280,6 +282,42 @@ TEST_F(Cli, UnknownOptionOrCommandFails) {
     EXPECT_FALSE(r.timed_out) << "still running after 10 s";
     EXPECT_NE(r.exit_code, 0) << describe(r);
     EXPECT_FALSE(r.output.empty()) << "no message";
+  }
+}
+
+// CLI.md lists --admin-token and --live-min-interval-ms among the options
+// every deployment needs: a deployment that passes them must start.
+TEST_F(Cli, ServeAcceptsEveryOptionOfTheContract) {
+  Server server("contract-options", "", {"--admin-token", "secret-token", "--live-min-interval-ms", "100",
+                                         "--initial-list", "false", "--query-timeout-ms", "5000",
+                                         "--max-frame-bytes", "65536"});
+  ASSERT_EQ(server.start(), "");
+  EXPECT_EQ(server.stop(), 0);
+  const auto bad = run_binary({"serve", "--live-min-interval-ms", "soon"}, 10000ms);
+  EXPECT_NE(bad.exit_code, 0) << describe(bad);
+  EXPECT_NE(bad.output.find("live-min-interval-ms"), std::string::npos) << describe(bad);
+}
+
+// "an unreachable database at start [is] reported in one clear line and
+// exit non-zero".
+TEST_F(Cli, ServeWithAnUnusableDatabaseFailsInOneLine) {
+  const std::string dir = make_temp_dir("unusable-db");
+  {
+    std::ofstream not_a_database(dir + "/garbage.db");
+    not_a_database << "this is not an SQLite file, it is plain text long enough to have a header\n";
+  }
+  for (const std::string& url : {"sqlite:" + dir + "/garbage.db", std::string{"sqlite:/proc/no-such-folder/x.db"},
+                                 std::string{"postgresql://nobody:nothing@127.0.0.1:1/none"}}) {
+    SCOPED_TRACE(url);
+    const auto r = run_binary({"serve", "--db", url, "--port", "0"}, 20000ms);
+    EXPECT_FALSE(r.timed_out) << "still running after 20 s";
+    EXPECT_NE(r.exit_code, 0) << describe(r);
+    std::size_t error_lines = 0;
+    std::istringstream output(r.output);
+    for (std::string line; std::getline(output, line);)
+      if (line.find("error") != std::string::npos) ++error_lines;
+    EXPECT_EQ(error_lines, 1u) << describe(r);
+    EXPECT_EQ(r.output.find("system_error"), std::string::npos) << "the reason, not CAF's wrapping: " << describe(r);
   }
 }
 
