@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include <caf/actor_system.hpp>
@@ -302,7 +303,10 @@ int run_command_line(int argc, char** argv) {
   arguments.erase(arguments.begin());
   try {
     auto specs = found->options();
-    auto options = parse_options(arguments, specs, default_config_file);
+    std::set<std::string> known_keys;
+    for (const auto& command : subcommands())
+      for (const auto& spec : command.options()) known_keys.insert(spec.name);
+    auto options = parse_options(arguments, specs, default_config_file, known_keys);
     if (options.help_requested) {
       std::cout << usage(found->synopsis, found->summary, specs);
       return 0;

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <string_view>
 
 namespace cws::app {
 
@@ -27,26 +29,40 @@ const option_spec* find_spec(const std::vector<option_spec>& specs, const std::s
   return found == specs.end() ? nullptr : &*found;
 }
 
+struct file_value {
+  std::string value;
+  std::string origin;  // "FILE:LINE"
+};
+
 // Reads `key = value` lines; '#' starts a comment. Keys that no subcommand
-// knows are mistakes; keys of other subcommands are ignored here.
-std::map<std::string, std::string> read_config_file(const std::string& path, const std::vector<option_spec>& specs) {
+// knows are mistakes; keys of other subcommands are skipped here, since one
+// file serves every subcommand.
+std::map<std::string, file_value> read_config_file(const std::string& path, const std::vector<option_spec>& specs,
+                                                   const std::set<std::string>& known_keys) {
   std::ifstream file{path};
   if (!file) throw option_error("cannot read the configuration file " + path);
-  std::map<std::string, std::string> values;
+  std::map<std::string, file_value> values;
   std::string line;
   for (int number = 1; std::getline(file, line); ++number) {
+    auto where = path + ":" + std::to_string(number);
     auto content = trim(line.substr(0, line.find('#')));
     if (content.empty()) continue;
     auto equals = content.find('=');
-    if (equals == std::string::npos)
-      throw option_error(path + ":" + std::to_string(number) + ": expected 'key = value'");
+    if (equals == std::string::npos) throw option_error(where + ": expected 'key = value'");
     auto key = trim(content.substr(0, equals));
-    if (find_spec(specs, key)) values[key] = trim(content.substr(equals + 1));
+    if (!known_keys.count(key) && !find_spec(specs, key)) throw option_error(where + ": unknown option '" + key + "'");
+    if (find_spec(specs, key)) values[key] = {trim(content.substr(equals + 1)), where};
   }
   return values;
 }
 
 }  // namespace
+
+std::string option_values::label(const std::string& name) const {
+  auto found = origins.find(name);
+  if (found == origins.end() || found->second.empty()) return "--" + name;
+  return "--" + name + " (from " + found->second + ")";
+}
 
 std::string option_values::text(const std::string& name) const {
   auto found = values.find(name);
@@ -68,9 +84,9 @@ std::int64_t option_values::integer(const std::string& name, std::int64_t minimu
     used = 0;
   }
   if (value.empty() || used != value.size())
-    throw option_error("--" + name + ": '" + value + "' is not a whole number");
+    throw option_error(label(name) + ": '" + value + "' is not a whole number");
   if (number < minimum || number > maximum)
-    throw option_error("--" + name + ": " + value + " is outside " + std::to_string(minimum) + ".." +
+    throw option_error(label(name) + ": " + value + " is outside " + std::to_string(minimum) + ".." +
                        std::to_string(maximum));
   return number;
 }
@@ -80,7 +96,7 @@ bool option_values::boolean(const std::string& name) const {
   std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
   if (value == "true" || value == "1" || value == "yes" || value == "on") return true;
   if (value == "false" || value == "0" || value == "no" || value == "off") return false;
-  throw option_error("--" + name + ": '" + text(name) + "' is not true or false");
+  throw option_error(label(name) + ": '" + text(name) + "' is not true or false");
 }
 
 std::string option_values::choice(const std::string& name, const std::vector<std::string>& allowed) const {
@@ -88,11 +104,11 @@ std::string option_values::choice(const std::string& name, const std::vector<std
   if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return value;
   std::string list;
   for (const auto& option : allowed) list += (list.empty() ? "" : ", ") + option;
-  throw option_error("--" + name + ": '" + value + "' is not one of " + list);
+  throw option_error(label(name) + ": '" + value + "' is not one of " + list);
 }
 
 option_values parse_options(const std::vector<std::string>& arguments, const std::vector<option_spec>& specs,
-                            const std::string& config_file_default) {
+                            const std::string& config_file_default, const std::set<std::string>& known_keys) {
   option_values result;
   std::map<std::string, std::string> from_flags;
   std::string config_file;
@@ -135,21 +151,24 @@ option_values parse_options(const std::vector<std::string>& arguments, const std
       config_file_named = true;
     }
   }
-  std::map<std::string, std::string> from_file;
+  std::map<std::string, file_value> from_file;
   if (config_file_named)
-    from_file = read_config_file(config_file, specs);
+    from_file = read_config_file(config_file, specs, known_keys);
   else if (std::ifstream{config_file_default})
-    from_file = read_config_file(config_file_default, specs);
+    from_file = read_config_file(config_file_default, specs, known_keys);
 
   for (const auto& spec : specs) {
-    if (auto flag = from_flags.find(spec.name); flag != from_flags.end())
+    if (auto flag = from_flags.find(spec.name); flag != from_flags.end()) {
       result.values[spec.name] = flag->second;
-    else if (const char* environment = std::getenv(environment_name(spec.name).c_str()))
+    } else if (const char* environment = std::getenv(environment_name(spec.name).c_str())) {
       result.values[spec.name] = environment;
-    else if (auto file = from_file.find(spec.name); file != from_file.end())
-      result.values[spec.name] = file->second;
-    else
+      result.origins[spec.name] = environment_name(spec.name);
+    } else if (auto file = from_file.find(spec.name); file != from_file.end()) {
+      result.values[spec.name] = file->second.value;
+      result.origins[spec.name] = file->second.origin;
+    } else {
       result.values[spec.name] = spec.default_value;
+    }
   }
   return result;
 }
@@ -158,7 +177,7 @@ std::string usage(const std::string& synopsis, const std::string& summary, const
   std::ostringstream out;
   out << "usage: " << synopsis << "\n\n" << summary << "\n\noptions (flag, or CUSTOMER_WS_<OPTION>, or the "
       << "configuration file; in that order):\n";
-  std::size_t width = 0;
+  std::size_t width = std::string_view{"config"}.size();  // the longest of the lines every command has
   for (const auto& spec : specs) width = std::max(width, spec.name.size());
   auto line = [&](const std::string& name, const std::string& help, const std::string& fallback) {
     out << "  --" << name << std::string(width + 2 - name.size(), ' ') << help;

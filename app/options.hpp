@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -33,16 +34,22 @@ class option_values {
   bool boolean(const std::string& name) const;
   std::string choice(const std::string& name, const std::vector<std::string>& allowed) const;
 
+  // How errors name an option: "--port", or "--port (from CUSTOMER_WS_PORT)"
+  // when the value came from the environment or the configuration file.
+  std::string label(const std::string& name) const;
+
   std::map<std::string, std::string> values;
+  std::map<std::string, std::string> origins;  // empty for flags and defaults
   std::vector<std::string> positional;
   bool help_requested = false;
 };
 
 // Parses `arguments` (after the subcommand name) against `specs`.
 // `config_file_default` is read when present; --config names another file,
-// which must then exist. Throws option_error.
+// which must then exist. `known_keys` are the options of every subcommand: a
+// file key outside them is a mistake. Throws option_error.
 option_values parse_options(const std::vector<std::string>& arguments, const std::vector<option_spec>& specs,
-                            const std::string& config_file_default);
+                            const std::string& config_file_default, const std::set<std::string>& known_keys);
 
 // The --help text of one subcommand.
 std::string usage(const std::string& synopsis, const std::string& summary, const std::vector<option_spec>& specs);

@@ -42,6 +42,13 @@ http::message_generator answer_http_request(const http::request<http::string_bod
     metrics.http_request(route, static_cast<unsigned>(status));
     return http::message_generator{make_response(request, status, type, std::move(body))};
   };
+  if (is_websocket_path(path)) {
+    auto response = make_response(request, http::status::upgrade_required, "application/json",
+                                  json_error("this endpoint speaks WebSocket: send an upgrade request"));
+    response.set(http::field::upgrade, "websocket");
+    metrics.http_request("/ws/customers/", 426);
+    return http::message_generator{std::move(response)};
+  }
   bool known = path == "/healthz" || path == "/readyz" || path == "/metrics";
   if (!known) return reply("not_found", http::status::not_found, "application/json", json_error("not found"));
   if (request.method() != http::verb::get && request.method() != http::verb::head) {

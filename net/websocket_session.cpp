@@ -59,6 +59,9 @@ void websocket_session::run(http::request<http::string_body> request) {
   upgrade_request_ = std::move(request);
   stream_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   stream_.read_message_max(context_->settings.max_frame_bytes);
+  // One frame per message: Beast would otherwise split answers into 4 KiB
+  // fragments, which is legal but trips simple clients.
+  stream_.auto_fragment(false);
   stream_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& response) { response.set(http::field::server, "customer-ws"); }));
   stream_.async_accept(upgrade_request_, beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));

@@ -262,8 +262,16 @@ struct database::impl {
       if (!fs::exists(file, error)) {
         if (!options.create_if_missing)
           throw storage_error(storage_error::kind::unavailable, "database file '" + path + "' does not exist");
-        if (file.has_parent_path()) {
-          fs::create_directories(file.parent_path(), error);
+        // Only the database's own folder is created (data/ on a first run):
+        // a mistyped path further up should fail, not quietly become a new,
+        // empty database somewhere unexpected.
+        const auto folder = file.parent_path();
+        if (!folder.empty() && !fs::exists(folder, error)) {
+          if (!fs::is_directory(fs::absolute(folder, error).parent_path(), error))
+            throw storage_error(storage_error::kind::unavailable,
+                                "cannot open '" + path + "': the folder " + folder.parent_path().string() +
+                                    " does not exist");
+          fs::create_directory(folder, error);
           if (error)
             throw storage_error(storage_error::kind::unavailable,
                                 "cannot create the folder of '" + path + "': " + error.message());

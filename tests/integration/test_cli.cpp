@@ -273,6 +273,28 @@ TEST_F(Cli, ServeHelpListsPort) {
   EXPECT_NE(r.output.find("--port"), std::string::npos) << describe(r);
 }
 
+TEST_F(Cli, EverySubcommandHasHelpListingItsOptions) {
+  for (const char* command : {"serve", "import", "demo", "migrate"}) {
+    SCOPED_TRACE(command);
+    const auto r = run_binary({command, "--help"}, 10000ms);
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+    EXPECT_NE(r.output.find("--db"), std::string::npos) << describe(r);
+    EXPECT_NE(r.output.find("(default: sqlite:data/customers.db)"), std::string::npos) << describe(r);
+  }
+}
+
+TEST_F(Cli, AnUnknownKeyInTheConfigurationFileIsNamedWithItsLine) {
+  const std::string dir = make_temp_dir("bad-config");
+  {
+    std::ofstream config(dir + "/customer-ws.conf");
+    config << "# comment\nport = 0\nprot = 9000\n";
+  }
+  const auto r = run_binary({"serve", "--config", dir + "/customer-ws.conf"}, 10000ms);
+  EXPECT_NE(r.exit_code, 0) << describe(r);
+  EXPECT_NE(r.output.find("customer-ws.conf:3"), std::string::npos) << describe(r);
+  EXPECT_NE(r.output.find("prot"), std::string::npos) << describe(r);
+}
+
 TEST_F(Cli, UnknownOptionOrCommandFails) {
   for (const std::vector<std::string>& args : {std::vector<std::string>{"serve", "--no-such-option"},
                                                std::vector<std::string>{"serve", "--port", "80x"},
@@ -307,6 +329,7 @@ TEST_F(Cli, ServeWithAnUnusableDatabaseFailsInOneLine) {
     not_a_database << "this is not an SQLite file, it is plain text long enough to have a header\n";
   }
   for (const std::string& url : {"sqlite:" + dir + "/garbage.db", std::string{"sqlite:/proc/no-such-folder/x.db"},
+                                 "sqlite:" + dir + "/mistyped/folder/x.db",
                                  std::string{"postgresql://nobody:nothing@127.0.0.1:1/none"}}) {
     SCOPED_TRACE(url);
     const auto r = run_binary({"serve", "--db", url, "--port", "0"}, 20000ms);

@@ -69,6 +69,16 @@ std::map<std::string, double> counters(const std::string& text) {
   return out;
 }
 
+// The endpoint exists, but speaks WebSocket: a plain GET learns how to
+// reach it instead of being told that nothing is there.
+TEST_F(Http, PlainGetOfTheWebSocketPathAsksForAnUpgrade) {
+  for (const char* target : {"/ws/customers/", "/ws/customers"}) {
+    SCOPED_TRACE(target);
+    const auto r = http_get(port(), target);
+    EXPECT_EQ(r.status, 426);
+  }
+}
+
 TEST_F(Http, MetricsArePrometheusTextWithGrowingCounters) {
   const auto before = http_get(port(), "/metrics");
   ASSERT_EQ(before.status, 200) << before.error;

@@ -12,13 +12,27 @@ using testing::raw_connection;
 using testing::temp_database;
 using testing::temp_folder;
 
-TEST(StorageOpen, CreatesFolderAndFileWhenAllowed) {
+TEST(StorageOpen, CreatesItsFolderAndFileWhenAllowed) {
   temp_folder folder;
-  const auto file = folder.path() / "nested" / "deeper" / "c.db";
+  const auto file = folder.path() / "data" / "c.db";
   database db(database_location{backend::sqlite, file.string()});
   EXPECT_TRUE(std::filesystem::exists(file));
   EXPECT_EQ(db.schema_version(), 0);
   db.check_reachable();
+}
+
+// A chain of missing folders is more likely a typo than a wish.
+TEST(StorageOpen, DoesNotCreateAChainOfFolders) {
+  temp_folder folder;
+  const auto file = folder.path() / "nested" / "deeper" / "c.db";
+  try {
+    database db(database_location{backend::sqlite, file.string()});
+    FAIL() << "opened " << file;
+  } catch (const storage_error& error) {
+    EXPECT_EQ(error.error_kind(), storage_error::kind::unavailable);
+    EXPECT_NE(std::string(error.what()).find("does not exist"), std::string::npos) << error.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(folder.path() / "nested"));
 }
 
 TEST(StorageOpen, MissingFileIsUnavailableWithoutCreate) {
