@@ -424,20 +424,26 @@ Dataset generate_dataset(std::uint64_t seed, int count) {
 
 namespace {
 json opt(const OptStr& s) { return s ? json(*s) : json(nullptr); }
+
+// The customer's own fields, as both the import format and the answers
+// name them; times are added by each caller in its own form.
+json customer_fields(const Customer& c) {
+  return {{"id", c.id},
+          {"first_name", opt(c.first_name)},
+          {"last_name", opt(c.last_name)},
+          {"username", opt(c.username)},
+          {"email", opt(c.email)},
+          {"phone_number", opt(c.phone_number)},
+          {"source", opt(c.source)},
+          {"source_id", opt(c.source_id)},
+          {"profile_picture", opt(c.profile_picture)}};
+}
 }  // namespace
 
 json import_json(const Customer& c) {
-  json j = {{"id", c.id},
-            {"first_name", opt(c.first_name)},
-            {"last_name", opt(c.last_name)},
-            {"username", opt(c.username)},
-            {"email", opt(c.email)},
-            {"phone_number", opt(c.phone_number)},
-            {"source", opt(c.source)},
-            {"source_id", opt(c.source_id)},
-            {"profile_picture", opt(c.profile_picture)},
-            {"created_at", iso_ms(c.created_at)},
-            {"updated_at", iso_ms(c.updated_at)}};
+  json j = customer_fields(c);
+  j["created_at"] = iso_ms(c.created_at);
+  j["updated_at"] = iso_ms(c.updated_at);
   j["tags"] = json::array();
   for (const auto& t : c.tags) j["tags"].push_back({{"id", t.id}, {"name", t.name}});
   j["conversations"] = json::array();
@@ -838,18 +844,10 @@ ExpectedList Reference::list(const json& filters, Scope scope) const {
 }
 
 json Reference::customer_json(const Customer& c, Scope scope) const {
-  json j = {{"id", c.id},
-            {"first_name", opt(c.first_name)},
-            {"last_name", opt(c.last_name)},
-            {"username", opt(c.username)},
-            {"email", opt(c.email)},
-            {"phone_number", opt(c.phone_number)},
-            {"source", opt(c.source)},
-            {"source_id", opt(c.source_id)},
-            {"profile_picture", opt(c.profile_picture)},
-            {"created_at", c.created_at},
-            {"updated_at", c.updated_at},
-            {"last_activity", last_activity(c)}};
+  json j = customer_fields(c);
+  j["created_at"] = c.created_at;
+  j["updated_at"] = c.updated_at;
+  j["last_activity"] = last_activity(c);
   std::vector<Tag> tags = c.tags;
   std::sort(tags.begin(), tags.end(), [](const Tag& a, const Tag& b) {
     return a.name != b.name ? a.name < b.name : a.id < b.id;
