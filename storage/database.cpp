@@ -442,6 +442,65 @@ std::int64_t database::customer_count() {
   }
 }
 
+std::vector<change_record> database::read_changes(std::int64_t after_id, std::size_t at_most) {
+  try {
+    std::vector<change_record> changes;
+    detail::bound_statement statement(
+        impl_->session, {"SELECT id, customer_id, user_id, tag_id, everything, changed_at FROM change_log"
+                         " WHERE id > :p1 ORDER BY id LIMIT :p2",
+                         {after_id, static_cast<std::int64_t>(at_most)}});
+    long long id = 0, customer_id = 0, user_id = 0, tag_id = 0, everything = 0, changed_at = 0;
+    soci::indicator customer_known = soci::i_ok, user_known = soci::i_ok, tag_known = soci::i_ok;
+    statement.into(id);
+    statement.into(customer_id, customer_known);
+    statement.into(user_id, user_known);
+    statement.into(tag_id, tag_known);
+    statement.into(everything);
+    statement.into(changed_at);
+    auto known = [](soci::indicator indicator, long long value) {
+      return indicator == soci::i_ok ? std::optional<std::int64_t>{value} : std::nullopt;
+    };
+    if (statement.execute()) do
+        changes.push_back({id, known(customer_known, customer_id), known(user_known, user_id),
+                           known(tag_known, tag_id), everything != 0, changed_at});
+      while (statement.fetch());
+    return changes;
+  } catch (...) {
+    detail::rethrow_as_storage_error("read_changes");
+  }
+}
+
+std::int64_t database::latest_change_id() {
+  try {
+    long long id = 0;
+    impl_->session << "SELECT coalesce(max(id), 0) FROM change_log", soci::into(id);
+    return id;
+  } catch (...) {
+    detail::rethrow_as_storage_error("latest_change_id");
+  }
+}
+
+std::int64_t database::prune_changes(protocol::timestamp_ms older_than) {
+  try {
+    soci::statement statement = (impl_->session.prepare << "DELETE FROM change_log WHERE changed_at < :before",
+                                 soci::use(static_cast<long long>(older_than)));
+    statement.execute(true);
+    return statement.get_affected_rows();
+  } catch (...) {
+    detail::rethrow_as_storage_error("prune_changes");
+  }
+}
+
+std::int64_t database::data_version() {
+  try {
+    long long version = 0;
+    impl_->session << "PRAGMA data_version", soci::into(version);
+    return version;
+  } catch (...) {
+    detail::rethrow_as_storage_error("data_version");
+  }
+}
+
 std::vector<std::int64_t> database::users_with_conversations(std::size_t at_most) {
   try {
     std::vector<std::int64_t> users;

@@ -63,6 +63,16 @@ struct database_options {
 
 using deadline = std::optional<std::chrono::steady_clock::time_point>;
 
+// One row of the change log: whose view a committed write touched.
+struct change_record {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> customer_id;  // the customer whose data changed
+  std::optional<std::int64_t> user_id;      // the owner of a changed conversation
+  std::optional<std::int64_t> tag_id;       // a tag renamed or deleted: all its holders
+  bool everything = false;                  // a bulk write: every view
+  protocol::timestamp_ms changed_at = 0;
+};
+
 class database {
  public:
   // Connects; throws storage_error(unavailable) when it cannot.
@@ -99,6 +109,17 @@ class database {
   std::vector<std::int64_t> users_with_conversations(std::size_t at_most);
 
   std::int64_t customer_count();
+
+  // The change log (schema version 2), read by the change feed.
+  // Changes with an id above `after_id`, oldest first, at most `at_most`.
+  std::vector<change_record> read_changes(std::int64_t after_id, std::size_t at_most);
+  // The newest change's id, 0 when there is none.
+  std::int64_t latest_change_id();
+  // Deletes the changes written before `older_than`; returns how many.
+  std::int64_t prune_changes(protocol::timestamp_ms older_than);
+  // SQLite's PRAGMA data_version: moves when another connection commits, so
+  // a feed can poll it instead of the log.
+  std::int64_t data_version();
 
   // For the storage module's own writers (import, demo data).
   soci::session& session();

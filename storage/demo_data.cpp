@@ -162,6 +162,7 @@ demo_summary write_demo_data(database& db, std::int64_t count, std::uint64_t see
   try {
     detail::bulk_write_cache cache(session, db.kind());
     detail::write_transaction transaction(session, db.kind());
+    detail::change_log_pause quiet_change_log(session, db.kind());
     random_source random(seed);
 
     // Tags by name, created when missing.
@@ -307,6 +308,7 @@ demo_summary write_demo_data(database& db, std::int64_t count, std::uint64_t see
       }
       ++summary.customers;
     }
+    quiet_change_log.finish(summary.customers > 0);
     transaction.commit();
     detail::refresh_planner_statistics(session, db.kind());
   } catch (...) {

@@ -575,6 +575,7 @@ import_report import_json_lines(database& db, std::istream& input, std::size_t m
     {
       detail::bulk_write_cache cache(session, db.kind());
       detail::write_transaction transaction(session, db.kind());
+      detail::change_log_pause quiet_change_log(session, db.kind());
       importer writer(session, protocol::now_ms());
       std::string text;
       std::int64_t line = 0;
@@ -595,11 +596,16 @@ import_report import_json_lines(database& db, std::istream& input, std::size_t m
       report.tags = writer.count("cws_import_tags");
       report.conversations = writer.count("cws_import_conversations");
       report.messages = writer.count("cws_import_messages");
-      if (report.problem_count == 0)
-        transaction.commit();
-      else
-        transaction.rollback();
       wrote = report.problem_count == 0 && writer.rows_written() > 0;
+      // A file that changed nothing is rolled back too: committing would
+      // still write the change-log switch, and a re-import must not touch
+      // the file at all.
+      if (wrote) {
+        quiet_change_log.finish(true);
+        transaction.commit();
+      } else {
+        transaction.rollback();
+      }
     }
     drop_temp_tables(session, db.kind());
     // Only after real changes: a re-import must not touch the file at all.

@@ -216,9 +216,88 @@ std::vector<std::string> sqlite_version_1() {
   };
 }
 
+// The change log: every committed write that can change what some list
+// shows leaves a row naming whose view it touched, whoever wrote it (the
+// service, import, another program). A change feed tails it by id.
+//
+// Invariants:
+//   - a row names the customer whose row, tags, conversations or messages
+//     changed, and the conversation's owner when a conversation or message
+//     changed (old and new values when one moved);
+//   - a tag renamed or deleted names the tag: every holder's view changed;
+//   - `everything` = 1 stands for a bulk write (import, demo data), which
+//     pauses the per-row triggers inside its own transaction, so no other
+//     connection ever sees them paused.
+const std::string change_time = sql_now_ms;
+const std::string unless_paused = " WHEN (SELECT paused FROM change_log_control WHERE id = 1) = 0";
+
+std::string log_change(const std::string& customer_id, const std::string& user_id, const std::string& tag_id) {
+  return "INSERT INTO change_log(customer_id, user_id, tag_id, changed_at) VALUES (" + customer_id + ", " + user_id +
+         ", " + tag_id + ", " + change_time + ");";
+}
+
+// The owner and customer of the conversation a message belongs to.
+std::string log_message_change(const std::string& row) {
+  return "INSERT INTO change_log(customer_id, user_id, tag_id, changed_at)"
+         " SELECT v.customer_id, v.user_id, NULL, " + change_time +
+         " FROM conversations v WHERE v.id = " + row + ".conversation_id;";
+}
+
+std::vector<std::string> sqlite_version_2() {
+  return {
+      "CREATE TABLE change_log ("
+      " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+      " customer_id INTEGER, user_id INTEGER, tag_id INTEGER,"
+      " everything INTEGER NOT NULL DEFAULT 0 CHECK (everything IN (0, 1)),"
+      " changed_at INTEGER NOT NULL)",
+      "CREATE INDEX change_log_by_time ON change_log(changed_at)",
+      "CREATE TABLE change_log_control (id INTEGER PRIMARY KEY CHECK (id = 1), paused INTEGER NOT NULL)",
+      "INSERT INTO change_log_control(id, paused) VALUES (1, 0)",
+
+      "CREATE TRIGGER change_customers_insert AFTER INSERT ON customers" + unless_paused + " BEGIN " +
+          log_change("NEW.id", "NULL", "NULL") + " END",
+      "CREATE TRIGGER change_customers_update AFTER UPDATE ON customers" + unless_paused + " BEGIN " +
+          log_change("NEW.id", "NULL", "NULL") +
+          " INSERT INTO change_log(customer_id, user_id, tag_id, changed_at) SELECT OLD.id, NULL, NULL, " +
+          change_time + " WHERE OLD.id IS NOT NEW.id; END",
+      "CREATE TRIGGER change_customers_delete AFTER DELETE ON customers" + unless_paused + " BEGIN " +
+          log_change("OLD.id", "NULL", "NULL") + " END",
+
+      "CREATE TRIGGER change_customer_tags_insert AFTER INSERT ON customer_tags" + unless_paused + " BEGIN " +
+          log_change("NEW.customer_id", "NULL", "NULL") + " END",
+      "CREATE TRIGGER change_customer_tags_delete AFTER DELETE ON customer_tags" + unless_paused + " BEGIN " +
+          log_change("OLD.customer_id", "NULL", "NULL") + " END",
+      "CREATE TRIGGER change_tags_rename AFTER UPDATE OF name ON tags"
+      " WHEN OLD.name IS NOT NEW.name AND (SELECT paused FROM change_log_control WHERE id = 1) = 0 BEGIN " +
+          log_change("NULL", "NULL", "NEW.id") + " END",
+      "CREATE TRIGGER change_tags_delete AFTER DELETE ON tags" + unless_paused + " BEGIN " +
+          log_change("NULL", "NULL", "OLD.id") + " END",
+
+      "CREATE TRIGGER change_conversations_insert AFTER INSERT ON conversations" + unless_paused + " BEGIN " +
+          log_change("NEW.customer_id", "NEW.user_id", "NULL") + " END",
+      "CREATE TRIGGER change_conversations_update AFTER UPDATE ON conversations" + unless_paused + " BEGIN " +
+          log_change("NEW.customer_id", "NEW.user_id", "NULL") +
+          " INSERT INTO change_log(customer_id, user_id, tag_id, changed_at) SELECT OLD.customer_id, OLD.user_id, NULL, " +
+          change_time + " WHERE OLD.customer_id IS NOT NEW.customer_id OR OLD.user_id IS NOT NEW.user_id; END",
+      "CREATE TRIGGER change_conversations_delete AFTER DELETE ON conversations" + unless_paused + " BEGIN " +
+          log_change("OLD.customer_id", "OLD.user_id", "NULL") + " END",
+
+      // A message edit that leaves the derived values alone (the content of
+      // the last message, say) changes no conversation row, so messages log
+      // for themselves.
+      "CREATE TRIGGER change_messages_insert AFTER INSERT ON messages" + unless_paused + " BEGIN " +
+          log_message_change("NEW") + " END",
+      "CREATE TRIGGER change_messages_update AFTER UPDATE ON messages" + unless_paused + " BEGIN " +
+          log_message_change("NEW") + " END",
+      "CREATE TRIGGER change_messages_delete AFTER DELETE ON messages" + unless_paused + " BEGIN " +
+          log_message_change("OLD") + " END",
+  };
+}
+
 std::vector<migration> sqlite_migrations() {
   return {
       {1, "customers, tags, conversations, messages, search index and derived-value triggers", sqlite_version_1()},
+      {2, "change log filled by triggers, with a pause for bulk writers", sqlite_version_2()},
   };
 }
 

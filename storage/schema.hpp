@@ -15,6 +15,10 @@ struct migration {
   std::vector<std::string> statements;
 };
 
+// The current time as stored (milliseconds since the epoch), in SQL, for
+// rows that triggers write.
+inline constexpr const char* sql_now_ms = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+
 // Ascending by version, starting at 1 without gaps.
 const std::vector<migration>& migrations(sql_dialect dialect);
 
