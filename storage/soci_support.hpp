@@ -155,6 +155,9 @@ class prepared_statement {
 // For the life of one import on SQLite: temporary tables in a file (whose
 // page cache is bounded) instead of in memory (which is not). The
 // connection's usual in-memory temp store comes back afterwards.
+// Cost: temp_store also moves each line's savepoint journal to a file, so a
+// fresh import of 200,000 lines takes about 50 s instead of 20 s. Keeping the
+// seen ids in an attached scratch file instead would bound memory without it.
 class temp_tables_on_disk {
  public:
   temp_tables_on_disk(soci::session& session, backend kind) : session_(session), active_(kind == backend::sqlite) {
