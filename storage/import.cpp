@@ -21,6 +21,10 @@
 // state; after the last line, any problem rolls everything back.
 #include "storage/import.hpp"
 
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
 #include <istream>
 #include <limits>
 #include <optional>
@@ -233,16 +237,73 @@ std::string_view trim(std::string_view text) {
 
 // ---- writing ----------------------------------------------------------------------
 
-const char* const temp_tables[] = {
-    "CREATE TEMP TABLE cws_import_customers (id BIGINT PRIMARY KEY, line BIGINT NOT NULL)",
-    "CREATE TEMP TABLE cws_import_tags (id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, line BIGINT NOT NULL)",
-    "CREATE TEMP TABLE cws_import_conversations (id BIGINT PRIMARY KEY, customer_id BIGINT NOT NULL,"
-    " line BIGINT NOT NULL)",
-    "CREATE TEMP TABLE cws_import_messages (id BIGINT PRIMARY KEY, conversation_id BIGINT NOT NULL,"
-    " line BIGINT NOT NULL)",
+// The ids seen so far during one import, with the line that brought them.
+struct seen_table {
+  const char* name;
+  const char* columns;
 };
-const char* const temp_table_names[] = {"cws_import_customers", "cws_import_tags", "cws_import_conversations",
-                                        "cws_import_messages"};
+const seen_table seen_tables[] = {
+    {"cws_import_customers", "(id BIGINT PRIMARY KEY, line BIGINT NOT NULL)"},
+    {"cws_import_tags", "(id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, line BIGINT NOT NULL)"},
+    {"cws_import_conversations", "(id BIGINT PRIMARY KEY, customer_id BIGINT NOT NULL, line BIGINT NOT NULL)"},
+    {"cws_import_messages", "(id BIGINT PRIMARY KEY, conversation_id BIGINT NOT NULL, line BIGINT NOT NULL)"},
+};
+
+// Holds the seen-id tables for one import. On SQLite they live in a scratch
+// file attached for the import, with a bounded page cache, so an import's
+// memory does not grow with its file; the connection's own temporary storage
+// (each line's savepoint journal) stays in memory, where it is fast. Its
+// rollback journal is kept in memory too, so that a bad line's savepoint
+// rollback also forgets the ids that line brought. The statements name the
+// tables without a schema, so they find them either way.
+class seen_id_tables {
+ public:
+  seen_id_tables(soci::session& session, backend kind) : session_(session), kind_(kind) {
+    if (kind_ == backend::sqlite) {
+      namespace fs = std::filesystem;
+      path_ = (fs::temp_directory_path() /
+               ("customer-ws-import-" + std::to_string(::getpid()) + "-" +
+                std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + ".db"))
+                  .string();
+      session_ << "ATTACH DATABASE :path AS cws_import_scratch", soci::use(path_);
+      attached_ = true;
+      session_ << "PRAGMA cws_import_scratch.journal_mode = MEMORY";
+      session_ << "PRAGMA cws_import_scratch.synchronous = OFF";
+      session_ << "PRAGMA cws_import_scratch.cache_size = -65536";  // KiB
+      for (const auto& table : seen_tables)
+        session_ << std::string{"CREATE TABLE cws_import_scratch."} + table.name + " " + table.columns;
+    } else {
+      drop_temporary_tables();
+      for (const auto& table : seen_tables)
+        session_ << std::string{"CREATE TEMP TABLE "} + table.name + " " + table.columns;
+    }
+  }
+  ~seen_id_tables() {
+    try {
+      if (kind_ != backend::sqlite) drop_temporary_tables();
+      if (attached_) session_ << "DETACH DATABASE cws_import_scratch";
+    } catch (...) {
+      // The connection is unusable; what it had attached goes with it.
+    }
+    if (!path_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove(path_, ignored);
+    }
+  }
+  seen_id_tables(const seen_id_tables&) = delete;
+  seen_id_tables& operator=(const seen_id_tables&) = delete;
+
+ private:
+  // Named with their schema, so that a DROP never reaches a real table.
+  void drop_temporary_tables() {
+    for (const auto& table : seen_tables) session_ << std::string{"DROP TABLE IF EXISTS pg_temp."} + table.name;
+  }
+
+  soci::session& session_;
+  backend kind_;
+  std::string path_;
+  bool attached_ = false;
+};
 
 std::string quoted(const std::string& text) { return "'" + text + "'"; }
 
@@ -510,12 +571,6 @@ class importer {
   statement delete_message_{session_, "DELETE FROM messages WHERE id = :id", "i"};
 };
 
-// Named with their schema, so that a DROP never reaches a real table.
-void drop_temp_tables(soci::session& session, backend kind) {
-  const std::string schema = kind == backend::sqlite ? "temp." : "pg_temp.";
-  for (const char* table : temp_table_names) session << "DROP TABLE IF EXISTS " + schema + table;
-}
-
 // Parses and writes one line inside a savepoint; returns the problem, if any.
 std::string import_line(soci::session& session, importer& writer, const std::string& text, std::int64_t line) {
   json document;
@@ -565,12 +620,7 @@ import_report import_json_lines(database& db, std::istream& input, std::size_t m
   auto& session = db.session();
   import_report report;
   try {
-    // The ids seen so far go to temporary tables on disk, not in memory, so
-    // that an import's memory does not grow with its file. (Switching
-    // temp_store drops temporary tables, hence before creating them.)
-    detail::temp_tables_on_disk on_disk(session, db.kind());
-    drop_temp_tables(session, db.kind());
-    for (const char* statement : temp_tables) session << statement;
+    seen_id_tables seen(session, db.kind());
     bool wrote = false;
     {
       detail::bulk_write_cache cache(session, db.kind());
@@ -607,15 +657,9 @@ import_report import_json_lines(database& db, std::istream& input, std::size_t m
         transaction.rollback();
       }
     }
-    drop_temp_tables(session, db.kind());
     // Only after real changes: a re-import must not touch the file at all.
     if (wrote) detail::refresh_planner_statistics(session, db.kind());
   } catch (...) {
-    try {
-      drop_temp_tables(session, db.kind());
-    } catch (...) {
-      // The connection is unusable; the temp tables die with it.
-    }
     detail::rethrow_as_storage_error("import");
   }
   return report;

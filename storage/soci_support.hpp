@@ -152,35 +152,6 @@ class prepared_statement {
   std::vector<slot> slots_;
 };
 
-// For the life of one import on SQLite: temporary tables in a file (whose
-// page cache is bounded) instead of in memory (which is not). The
-// connection's usual in-memory temp store comes back afterwards.
-// Cost: temp_store also moves each line's savepoint journal to a file, so a
-// fresh import of 200,000 lines takes about 50 s instead of 20 s. Keeping the
-// seen ids in an attached scratch file instead would bound memory without it.
-class temp_tables_on_disk {
- public:
-  temp_tables_on_disk(soci::session& session, backend kind) : session_(session), active_(kind == backend::sqlite) {
-    if (!active_) return;
-    session_ << "PRAGMA temp_store=FILE";
-    // Bounded, but large enough that looking up a seen id rarely reads the file.
-    session_ << "PRAGMA temp.cache_size = -65536";  // KiB
-  }
-  ~temp_tables_on_disk() {
-    try {
-      if (active_) session_ << "PRAGMA temp_store=MEMORY";
-    } catch (...) {
-      // The connection failed; it is discarded with its settings.
-    }
-  }
-  temp_tables_on_disk(const temp_tables_on_disk&) = delete;
-  temp_tables_on_disk& operator=(const temp_tables_on_disk&) = delete;
-
- private:
-  soci::session& session_;
-  bool active_;
-};
-
 // For one bulk write on SQLite: a page cache large enough that the
 // transaction's dirty pages are not spilled to the WAL halfway (which costs
 // more than the inserts themselves); the previous size comes back after.
