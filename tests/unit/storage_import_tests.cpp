@@ -264,3 +264,25 @@ TEST(StorageImport, ManyLinesStream) {
 
 }  // namespace
 }  // namespace cws::storage
+
+namespace cws::storage {
+namespace {
+
+// A line that fails halfway is rolled back with its savepoint, including the
+// ids it had already remembered: a later line with the same customer is not
+// "on two lines", and only the bad line is reported.
+TEST(StorageImport, ABadLineForgetsTheIdsItBrought) {
+  temp_database test;
+  const std::string file =
+      R"({"id": 5, "created_at": "2024-01-01T00:00:00Z", "tags": [{"id": 1, "name": "A"}, {"id": 1, "name": "B"}]})"
+      "\n"
+      R"({"id": 5, "created_at": "2024-01-01T00:00:00Z", "tags": [{"id": 1, "name": "A"}]})"
+      "\n";
+  const auto report = run_import(test.db, file);
+  ASSERT_EQ(report.problem_count, 1) << problems_text(report);
+  EXPECT_EQ(report.problems.front().line, 1);
+  EXPECT_EQ(test.db.customer_count(), 0);
+}
+
+}  // namespace
+}  // namespace cws::storage
