@@ -10,6 +10,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "actors/metrics.hpp"
+#include "actors/reply_errors.hpp"
 
 namespace cws::actors {
 
@@ -32,9 +33,6 @@ struct cache_state {
 };
 
 using cache_pointer = cache_actor::stateful_pointer<cache_state>;
-
-const protocol::protocol_error unavailable_error{protocol::error_code::unavailable,
-                                                 "the database cannot be reached right now"};
 
 void finish_fetch(cache_pointer self, const protocol::viewer_scope& scope, const options_reply& reply) {
   if (auto options = std::get_if<protocol::filter_options>(&reply))
@@ -65,7 +63,7 @@ void with_options(cache_pointer self, const storage_actor& storage, const cache_
             metrics->query_finished("filter_options", std::chrono::steady_clock::now() - started);
             finish_fetch(self, scope, reply);
           },
-          [=](caf::error&) { finish_fetch(self, scope, options_reply{unavailable_error}); });
+          [=](caf::error&) { finish_fetch(self, scope, options_reply{database_unavailable_error()}); });
 }
 
 cache_actor::behavior_type cache_behavior(cache_pointer self, storage_actor storage, cache_settings settings,

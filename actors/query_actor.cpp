@@ -7,6 +7,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/metrics.hpp"
+#include "actors/reply_errors.hpp"
 
 namespace cws::actors {
 
@@ -30,14 +31,7 @@ query_actor::behavior_type query_behavior(query_actor::pointer self, storage_act
                   metrics->query_finished("list", std::chrono::steady_clock::now() - started);
                   promise.deliver(std::move(reply));
                 },
-                [=](caf::error& error) mutable {
-                  auto code = error == caf::sec::request_timeout ? protocol::error_code::timeout
-                                                                 : protocol::error_code::unavailable;
-                  auto text = code == protocol::error_code::timeout
-                                  ? "the query took longer than the configured limit"
-                                  : "the database cannot be reached right now";
-                  promise.deliver(page_reply{protocol::protocol_error{code, text}});
-                });
+                [=](caf::error& error) mutable { promise.deliver(page_reply{request_failure_error(error)}); });
         return promise;
       },
   };

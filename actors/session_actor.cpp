@@ -7,6 +7,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/metrics.hpp"
+#include "actors/reply_errors.hpp"
 #include "protocol/auth.hpp"
 #include "protocol/response.hpp"
 #include "protocol/time.hpp"
@@ -75,15 +76,7 @@ void run_list(session_pointer self, protocol::list_query query, std::vector<std:
                 protocol::customers_list_json(query, page, warnings, id, protocol::now_ms()));
             self->state.current_query = std::move(query);
           },
-          [=](caf::error& error) {
-            auto code = error == caf::sec::request_timeout ? protocol::error_code::timeout
-                                                           : protocol::error_code::unavailable;
-            send_error(self,
-                       {code, code == protocol::error_code::timeout
-                                  ? "the query took longer than the configured limit"
-                                  : "the database cannot be reached right now"},
-                       id);
-          });
+          [=](caf::error& error) { send_error(self, request_failure_error(error), id); });
 }
 
 void send_filter_options(session_pointer self, std::optional<protocol::request_id> id) {
@@ -97,9 +90,7 @@ void send_filter_options(session_pointer self, std::optional<protocol::request_i
               self->state.link->send_text(protocol::filter_options_json(
                   std::get<protocol::filter_options>(reply), id, protocol::now_ms()));
           },
-          [=](caf::error&) {
-            send_error(self, {protocol::error_code::unavailable, "the database cannot be reached right now"}, id);
-          });
+          [=](caf::error&) { send_error(self, database_unavailable_error(), id); });
 }
 
 // The query used before the client has asked for one: no filters, with the

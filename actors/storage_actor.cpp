@@ -9,6 +9,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/reply_errors.hpp"
 #include "storage/demo_data.hpp"
 
 namespace cws::actors {
@@ -26,9 +27,9 @@ using storage_pointer = storage_actor::stateful_pointer<storage_state>;
 protocol::protocol_error to_protocol_error(const storage::storage_error& error) {
   switch (error.error_kind()) {
     case storage::storage_error::kind::unavailable:
-      return {protocol::error_code::unavailable, "the database cannot be reached right now"};
+      return database_unavailable_error();
     case storage::storage_error::kind::timeout:
-      return {protocol::error_code::timeout, "the query took longer than the configured limit"};
+      return query_timeout_error();
     default:
       return {protocol::error_code::internal, "internal error"};
   }
@@ -60,8 +61,7 @@ storage_actor::behavior_type storage_behavior(storage_pointer self, storage::dat
              steady_deadline until) -> page_reply {
         // A request that waited in the mailbox past its deadline is not worth running.
         if (std::chrono::steady_clock::now() >= until)
-          return protocol::protocol_error{protocol::error_code::timeout,
-                                          "the query took longer than the configured limit"};
+          return query_timeout_error();
         return with_database<page_reply>(
             self, [&](storage::database& db) { return db.fetch_customers(query, scope, until); });
       },
