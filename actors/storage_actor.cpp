@@ -35,13 +35,30 @@ protocol::protocol_error to_protocol_error(const storage::storage_error& error) 
   }
 }
 
+// The actor's database, connecting first when it has none.
+storage::database& connected(storage_pointer self) {
+  if (!self->state.db) self->state.db.emplace(self->state.location);
+  return *self->state.db;
+}
+
+// Start-up work (migration, demo data): a failure must stop the server, so it
+// is an error reply rather than a protocol error.
+template <class Work>
+caf::result<std::int64_t> start_up_work(storage_pointer self, Work&& work) {
+  try {
+    return std::int64_t{work(connected(self))};
+  } catch (const std::exception& error) {
+    self->state.db.reset();
+    return caf::make_error(caf::sec::runtime_error, error.what());
+  }
+}
+
 // Runs `work` on a connected database. A connection that failed is dropped so
 // the next call reconnects; errors become protocol errors.
 template <class Reply, class Work>
 Reply with_database(storage_pointer self, Work&& work) {
   try {
-    if (!self->state.db) self->state.db.emplace(self->state.location);
-    return Reply{work(*self->state.db)};
+    return Reply{work(connected(self))};
   } catch (const storage::storage_error& error) {
     if (error.error_kind() == storage::storage_error::kind::unavailable) self->state.db.reset();
     if (error.error_kind() != storage::storage_error::kind::timeout)
@@ -84,26 +101,16 @@ storage_actor::behavior_type storage_behavior(storage_pointer self, storage::dat
         });
         return std::holds_alternative<bool>(result);
       },
-      [self](migrate_atom) -> caf::result<std::int64_t> {
-        // Start-up work: a failure here must stop the server, so it is an error reply.
-        try {
-          if (!self->state.db) self->state.db.emplace(self->state.location);
-          self->state.db->migrate();
-          return std::int64_t{self->state.db->schema_version()};
-        } catch (const std::exception& error) {
-          self->state.db.reset();
-          return caf::make_error(caf::sec::runtime_error, error.what());
-        }
+      [self](migrate_atom) {
+        return start_up_work(self, [](storage::database& db) {
+          db.migrate();
+          return db.schema_version();
+        });
       },
-      [self](demo_atom, std::int64_t count, std::uint64_t seed) -> caf::result<std::int64_t> {
-        try {
-          if (!self->state.db) self->state.db.emplace(self->state.location);
-          if (self->state.db->customer_count() > 0) return std::int64_t{0};
-          return storage::write_demo_data(*self->state.db, count, seed).customers;
-        } catch (const std::exception& error) {
-          self->state.db.reset();
-          return caf::make_error(caf::sec::runtime_error, error.what());
-        }
+      [self](demo_atom, std::int64_t count, std::uint64_t seed) {
+        return start_up_work(self, [&](storage::database& db) {
+          return db.customer_count() > 0 ? 0 : storage::write_demo_data(db, count, seed).customers;
+        });
       },
   };
 }

@@ -155,7 +155,7 @@ int serve(const option_values& options) {
   std::unique_ptr<net::server> server;
   caf::actor monitor;
   try {
-    net::server_services services{&system, sessions, {queries, options_cache, metrics}, metrics, readiness};
+    net::server_services services{&system, sessions, {queries, options_cache, metrics}, readiness};
     server = std::make_unique<net::server>(network, services);
     server->start();
     caf::scoped_actor self{system};

@@ -37,7 +37,7 @@ bool is_websocket_path(std::string_view target) {
 
 http::message_generator answer_http_request(const http::request<http::string_body>& request, server_context& context) {
   auto path = path_of(request.target());
-  auto& metrics = *context.services.metrics;
+  auto& metrics = *context.services.session_services.metrics;
   auto reply = [&](std::string_view route, http::status status, std::string_view type, std::string body) {
     metrics.http_request(route, static_cast<unsigned>(status));
     return http::message_generator{make_response(request, status, type, std::move(body))};

@@ -159,11 +159,6 @@ void server::wait_for_stop_request() {
   impl_->stop_signalled.wait(lock, [this] { return impl_->stop_wanted; });
 }
 
-bool server::stop_requested() const {
-  std::lock_guard lock{impl_->stop_mutex};
-  return impl_->stop_wanted;
-}
-
 void server::shut_down() {
   impl_->request_stop();
   impl_->context->stopping = true;

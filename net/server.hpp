@@ -27,8 +27,7 @@ struct server_settings {
 struct server_services {
   caf::actor_system* system = nullptr;
   actors::session_settings sessions;
-  actors::session_services session_services;
-  std::shared_ptr<actors::service_metrics> metrics;
+  actors::session_services session_services;  // its metrics serve the network layer too
   std::shared_ptr<actors::readiness> readiness;
 };
 
@@ -44,9 +43,8 @@ class server {
 
   // Runs the network threads; returns at once.
   void start();
-  // Blocks until SIGINT or SIGTERM (or stop()).
+  // Blocks until SIGINT or SIGTERM (or shut_down()).
   void wait_for_stop_request();
-  bool stop_requested() const;
   // Stops accepting, closes every WebSocket with 1001 (going away), waits a
   // bounded time for the closes to go out, then stops the network threads.
   void shut_down();

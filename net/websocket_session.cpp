@@ -51,7 +51,7 @@ websocket_session::websocket_session(boost::asio::ip::tcp::socket&& socket, std:
 websocket_session::~websocket_session() {
   context_->websockets.remove(this);
   if (!accepted_) return;
-  context_->services.metrics->connection_closed();
+  context_->services.session_services.metrics->connection_closed();
   caf::anon_send(actor_, actors::closed_atom::value);
 }
 
@@ -71,7 +71,7 @@ void websocket_session::on_accept(beast::error_code error) {
   if (error) return;  // the client went away during the handshake
   accepted_ = true;
   context_->websockets.add(shared_from_this());
-  context_->services.metrics->connection_opened();
+  context_->services.session_services.metrics->connection_opened();
 
   auto target = std::string_view{upgrade_request_.target()};
   auto question_mark = target.find('?');
