@@ -416,13 +416,6 @@ std::string without_exception_prefix(const std::string& what) {
   return end == std::string::npos ? what : what.substr(end + 2);
 }
 
-int hex_value(char character) {
-  if (character >= '0' && character <= '9') return character - '0';
-  if (character >= 'a' && character <= 'f') return character - 'a' + 10;
-  if (character >= 'A' && character <= 'F') return character - 'A' + 10;
-  return -1;
-}
-
 // application/x-www-form-urlencoded decoding; a '%' not followed by two hex
 // digits is kept as it is.
 std::string url_decode(std::string_view text) {
@@ -525,8 +518,9 @@ parse_result parse_request(std::string_view frame, const connection_defaults& de
   if (const auto found = message.find("request_id"); found != message.end() && !found->is_null()) {
     if (found->is_string()) {
       result.id = found->get<std::string>();
-    } else if (found->is_number_integer() && !read_integer(*found)->out_of_range) {
-      result.id = read_integer(*found)->value;
+    } else if (const auto integer = found->is_number_integer() ? read_integer(*found) : std::nullopt;
+               integer && !integer->out_of_range) {
+      result.id = integer->value;
     } else {
       return error(error_code::invalid_message, "request_id must be a string or an integer");
     }

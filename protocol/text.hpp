@@ -10,6 +10,9 @@
 
 namespace cws::protocol {
 
+// The value of a hexadecimal digit, or -1 when `character` is not one.
+int hex_value(char character);
+
 // Appends the UTF-8 encoding of `code_point` to `out`.
 void append_utf8(std::string& out, char32_t code_point);
 

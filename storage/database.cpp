@@ -27,13 +27,6 @@ bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
-int hex_value(char character) {
-  if (character >= '0' && character <= '9') return character - '0';
-  if (character >= 'a' && character <= 'f') return character - 'a' + 10;
-  if (character >= 'A' && character <= 'F') return character - 'A' + 10;
-  return -1;
-}
-
 std::string percent_decode(std::string_view text, std::string_view what) {
   std::string decoded;
   for (std::size_t index = 0; index < text.size(); ++index) {
@@ -41,8 +34,8 @@ std::string percent_decode(std::string_view text, std::string_view what) {
       decoded += text[index];
       continue;
     }
-    const int high = index + 2 < text.size() ? hex_value(text[index + 1]) : -1;
-    const int low = index + 2 < text.size() ? hex_value(text[index + 2]) : -1;
+    const int high = index + 2 < text.size() ? protocol::hex_value(text[index + 1]) : -1;
+    const int low = index + 2 < text.size() ? protocol::hex_value(text[index + 2]) : -1;
     if (high < 0 || low < 0)
       throw std::invalid_argument("database URL: bad percent escape in the " + std::string(what));
     decoded += static_cast<char>(high * 16 + low);
@@ -585,7 +578,7 @@ protocol::customer_page database::fetch_customers(const protocol::list_query& qu
     }
 
     {
-      detail::bound_statement statement(session, build_page_conversations_sql(ids, scope, dialect));
+      detail::bound_statement statement(session, build_page_conversations_sql(ids, scope));
       long long customer_id = 0, id = 0, unread_count = 0, created_at = 0, updated_at = 0;
       long long message_id = 0, message_created_at = 0;
       int is_ai_response = 0;

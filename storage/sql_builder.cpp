@@ -193,7 +193,7 @@ sql_statement build_page_tags_sql(const std::vector<std::int64_t>& customer_ids,
 }
 
 sql_statement build_page_conversations_sql(const std::vector<std::int64_t>& customer_ids,
-                                           const protocol::viewer_scope& scope, sql_dialect) {
+                                           const protocol::viewer_scope& scope) {
   sql_statement statement;
   parameter_list parameters(statement.parameters);
   // Appended one at a time: placeholders must appear in parameter order, and

@@ -45,7 +45,7 @@ sql_statement build_page_tags_sql(const std::vector<std::int64_t>& customer_ids,
 // of the visible conversations, ordered by customer_id, updated_at desc, id
 // desc; the message columns are null without a last message.
 sql_statement build_page_conversations_sql(const std::vector<std::int64_t>& customer_ids,
-                                           const protocol::viewer_scope& scope, sql_dialect dialect);
+                                           const protocol::viewer_scope& scope);
 
 // Statements of fetch_filter_options, each ordered by its first column:
 struct filter_options_sql {

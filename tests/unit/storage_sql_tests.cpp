@@ -171,11 +171,11 @@ TEST(StorageSqlBuilder, ScopeLimitsCustomersAndVisibleConversations) {
             std::string::npos)
       << sql.count.text;
   EXPECT_EQ(placeholders(sql.count.text), sql.count.parameters.size());
-  const auto conversations = build_page_conversations_sql({1, 2}, {7}, sql_dialect::sqlite);
+  const auto conversations = build_page_conversations_sql({1, 2}, {7});
   EXPECT_EQ(placeholders(conversations.text), 3u);
   EXPECT_EQ(conversations.parameters.back(), sql_value{std::int64_t{7}});
   EXPECT_NE(conversations.text.find("v.user_id = :p3"), std::string::npos);
-  EXPECT_EQ(build_page_conversations_sql({1, 2}, {}, sql_dialect::sqlite).text.find("user_id ="), std::string::npos);
+  EXPECT_EQ(build_page_conversations_sql({1, 2}, {}).text.find("user_id ="), std::string::npos);
 }
 
 TEST(StorageSqlBuilder, FilterOptionsBindTheUser) {
