@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <vector>
 
 #include <caf/actor_system.hpp>
@@ -18,39 +19,49 @@ namespace {
 
 using options_waiter = std::function<void(const options_reply&)>;
 
-struct cache_entry {
-  protocol::filter_options options;
-  std::chrono::steady_clock::time_point computed_at;
-};
-
-// Invariant: a scope is a key of `pending` exactly while one fetch for it is
-// in flight; whoever asks for that scope meanwhile waits in its vector instead
-// of starting a second fetch.
+// Invariants:
+// - an entry is current: no change event that reaches its scope has arrived
+//   since the fetch that produced it started;
+// - a scope is a key of `pending` exactly while one fetch for it is in
+//   flight; whoever asks for that scope meanwhile waits in its vector instead
+//   of starting a second fetch;
+// - `outdated` holds the scopes whose fetch in flight started before a
+//   change reached them: its answer goes to the waiters but is not kept.
 struct cache_state {
-  std::map<protocol::viewer_scope, cache_entry> entries;
+  std::map<protocol::viewer_scope, protocol::filter_options> entries;
   std::map<protocol::viewer_scope, std::vector<options_waiter>> pending;
+  std::set<protocol::viewer_scope> outdated;
   static inline const char* name = "filter-options-cache";
 };
 
 using cache_pointer = cache_actor::stateful_pointer<cache_state>;
 
 void finish_fetch(cache_pointer self, const protocol::viewer_scope& scope, const options_reply& reply) {
-  if (auto options = std::get_if<protocol::filter_options>(&reply))
-    self->state.entries[scope] = cache_entry{*options, std::chrono::steady_clock::now()};
+  auto options = std::get_if<protocol::filter_options>(&reply);
+  if (options && self->state.outdated.erase(scope) == 0) self->state.entries[scope] = *options;
   auto waiters = std::move(self->state.pending[scope]);
   self->state.pending.erase(scope);
   for (auto& waiter : waiters) waiter(reply);
 }
 
-// Calls `waiter` with the options of `scope`: from the cache while fresh,
+// Drops what a change made stale.
+void forget(cache_pointer self, const change_event& event) {
+  auto& state = self->state;
+  auto stale = [&](const protocol::viewer_scope& scope) { return event.reaches(scope); };
+  for (auto entry = state.entries.begin(); entry != state.entries.end();)
+    entry = stale(entry->first) ? state.entries.erase(entry) : std::next(entry);
+  for (const auto& [scope, waiters] : state.pending)
+    if (stale(scope)) state.outdated.insert(scope);
+}
+
+// Calls `waiter` with the options of `scope`: from the cache when present,
 // otherwise from one (shared) storage fetch.
-void with_options(cache_pointer self, const storage_actor& storage, const cache_settings& settings,
+void with_options(cache_pointer self, const storage_actor& storage,
                   const std::shared_ptr<service_metrics>& metrics, const protocol::viewer_scope& scope,
                   options_waiter waiter) {
   auto found = self->state.entries.find(scope);
-  if (found != self->state.entries.end() &&
-      std::chrono::steady_clock::now() - found->second.computed_at < settings.max_age) {
-    waiter(options_reply{found->second.options});
+  if (found != self->state.entries.end()) {
+    waiter(options_reply{found->second});
     return;
   }
   auto [waiting, first] = self->state.pending.try_emplace(scope);
@@ -66,12 +77,12 @@ void with_options(cache_pointer self, const storage_actor& storage, const cache_
           [=](caf::error&) { finish_fetch(self, scope, options_reply{database_unavailable_error()}); });
 }
 
-cache_actor::behavior_type cache_behavior(cache_pointer self, storage_actor storage, cache_settings settings,
+cache_actor::behavior_type cache_behavior(cache_pointer self, storage_actor storage,
                                           std::shared_ptr<service_metrics> metrics) {
   return {
       [=](options_atom, const protocol::viewer_scope& scope) -> caf::result<options_reply> {
         auto promise = self->make_response_promise<options_reply>();
-        with_options(self, storage, settings, metrics, scope,
+        with_options(self, storage, metrics, scope,
                      [promise](const options_reply& reply) mutable { promise.deliver(reply); });
         return promise;
       },
@@ -85,20 +96,21 @@ cache_actor::behavior_type cache_behavior(cache_pointer self, storage_actor stor
         auto remaining = std::make_shared<std::size_t>(scopes.size());
         auto all_ok = std::make_shared<bool>(true);
         for (const auto& scope : scopes)
-          with_options(self, storage, settings, metrics, scope, [=](const options_reply& reply) mutable {
+          with_options(self, storage, metrics, scope, [=](const options_reply& reply) mutable {
             if (!std::holds_alternative<protocol::filter_options>(reply)) *all_ok = false;
             if (--*remaining == 0) promise.deliver(*all_ok);
           });
         return promise;
       },
+      [=](changes_atom, const change_event& event) { forget(self, event); },
   };
 }
 
 }  // namespace
 
-cache_actor spawn_cache_actor(caf::actor_system& system, storage_actor storage, cache_settings settings,
+cache_actor spawn_cache_actor(caf::actor_system& system, storage_actor storage,
                               std::shared_ptr<service_metrics> metrics) {
-  return system.spawn(cache_behavior, std::move(storage), settings, std::move(metrics));
+  return system.spawn(cache_behavior, std::move(storage), std::move(metrics));
 }
 
 }  // namespace cws::actors

@@ -13,6 +13,9 @@ class connection_link {
   virtual ~connection_link() = default;
   // Queues a text frame. Thread-safe; frames leave in the order queued.
   virtual void send_text(std::string frame) = 0;
+  // Queues a live update. A newer update replaces one still waiting in the
+  // queue, so a client that stops reading holds at most one unsent update.
+  virtual void send_update(std::string frame) = 0;
   // Closes the WebSocket with `code` after the frames already queued.
   virtual void close(std::uint16_t code, std::string reason) = 0;
 };

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -14,8 +15,10 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "actors/change_event.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/types.hpp"
+#include "protocol/write_request.hpp"
 
 namespace cws::actors {
 
@@ -34,8 +37,17 @@ using frame_atom = caf::atom_constant<caf::atom("frame")>;
 using binary_atom = caf::atom_constant<caf::atom("binary")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
+using changes_atom = caf::atom_constant<caf::atom("changes")>;
+using poll_atom = caf::atom_constant<caf::atom("poll")>;
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
+using unwatch_atom = caf::atom_constant<caf::atom("unwatch")>;
+using run_atom = caf::atom_constant<caf::atom("run")>;
+using update_atom = caf::atom_constant<caf::atom("update")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using write_atom = caf::atom_constant<caf::atom("write")>;
 
 using steady_deadline = std::chrono::steady_clock::time_point;
+using steady_time = std::chrono::steady_clock::time_point;
 
 // Answers carry either the value or the protocol error to send, so that a
 // failed query is an ordinary reply and CAF's own errors (a timeout of the
@@ -44,7 +56,9 @@ using page_reply = std::variant<protocol::customer_page, protocol::protocol_erro
 using options_reply = std::variant<protocol::filter_options, protocol::protocol_error>;
 
 // Owns one database connection; the only place where SOCI is called while the
-// server runs. Spawned detached: its calls block.
+// server runs. Spawned detached: its calls block. The write API's writes go to
+// one storage actor of their own (SQLite has a single writer anyway), so that
+// reads never queue behind them.
 using storage_actor = caf::typed_actor<
     caf::replies_to<fetch_page_atom, protocol::list_query, protocol::viewer_scope,
                     steady_deadline>::with<page_reply>,
@@ -52,24 +66,56 @@ using storage_actor = caf::typed_actor<
     caf::replies_to<users_atom, std::uint64_t>::with<std::vector<std::int64_t>>,
     caf::replies_to<health_atom>::with<bool>,
     caf::replies_to<migrate_atom>::with<std::int64_t>,
-    caf::replies_to<demo_atom, std::int64_t, std::uint64_t>::with<std::int64_t>>;
+    caf::replies_to<demo_atom, std::int64_t, std::uint64_t>::with<std::int64_t>,
+    caf::replies_to<write_atom, protocol::write_request>::with<protocol::write_result>>;
 
 // Runs list queries under the configured time limit and records their
 // latency. The future home of an in-memory index.
 using query_actor =
     caf::typed_actor<caf::replies_to<list_atom, protocol::list_query, protocol::viewer_scope>::with<page_reply>>;
 
-// Filter options per scope, computed once and shared by every session.
+// Whatever must hear of committed changes (the change feed tells them).
+using change_listener = caf::typed_actor<caf::reacts_to<changes_atom, change_event>>;
+
+// Filter options per scope, computed once and shared by every session until a
+// change reaches the scope.
 using cache_actor = caf::typed_actor<
     caf::replies_to<options_atom, protocol::viewer_scope>::with<options_reply>,
-    caf::replies_to<warm_atom, std::vector<protocol::viewer_scope>>::with<bool>>;
+    caf::replies_to<warm_atom, std::vector<protocol::viewer_scope>>::with<bool>,
+    caf::reacts_to<changes_atom, change_event>>;
+
+// The answer of one live query, serialised once and shared by every session
+// watching that query.
+struct live_list {
+  std::string query_key;    // live_query_key of the query and scope
+  std::string json;         // the customers_list push, "reason": "update"
+  std::uint64_t fingerprint = 0;  // protocol::list_fingerprint of the answer
+};
+using live_list_pointer = std::shared_ptr<const live_list>;
 
 // One per WebSocket connection. The connection hands it every frame; the
-// session answers through its connection_link.
+// session answers through its connection_link. `update_atom` brings a live
+// query's new answer, `flush_atom` sends a push held back by the interval.
 using session_actor = caf::typed_actor<caf::reacts_to<start_atom>,
                                        caf::reacts_to<frame_atom, std::string>,
                                        caf::reacts_to<binary_atom>,
-                                       caf::reacts_to<closed_atom>>;
+                                       caf::reacts_to<closed_atom>,
+                                       caf::reacts_to<update_atom, live_list_pointer>,
+                                       caf::reacts_to<flush_atom>>;
+
+// Groups the subscribed sessions by (scope, query), runs each group's query
+// again when a change reaches its scope (at most once per live interval) and
+// hands the answer to every member. `watch` carries when the session's query
+// started, so that a change that arrived meanwhile is not missed. `run_atom`
+// is its own timer.
+using live_updates_actor = caf::typed_actor<
+    caf::reacts_to<watch_atom, session_actor, protocol::list_query, protocol::viewer_scope, steady_time>,
+    caf::reacts_to<unwatch_atom, session_actor>,
+    caf::reacts_to<changes_atom, change_event>,
+    caf::reacts_to<run_atom, std::string>>;
+
+// Tails the change log and tells its listeners. `poll_atom` is its own timer.
+using change_feed_actor = caf::typed_actor<caf::reacts_to<poll_atom>>;
 
 // Keeps the readiness flags current by asking storage now and then.
 using readiness_monitor_actor = caf::typed_actor<caf::reacts_to<check_atom>>;
@@ -84,3 +130,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::actors::steady_deadline)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::actors::page_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::actors::options_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<cws::protocol::viewer_scope>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::actors::live_list_pointer)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::protocol::write_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::protocol::write_result)

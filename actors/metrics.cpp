@@ -40,6 +40,9 @@ struct service_metrics::impl {
   std::map<std::string, prometheus::Counter*, std::less<>> error_counters;
   prometheus::Histogram& list_latency;
   prometheus::Histogram& options_latency;
+  prometheus::Counter& change_events;
+  prometheus::Counter& live_query_runs;
+  prometheus::Counter& live_pushes;
 
   impl()
       : connections_open(prometheus::BuildGauge()
@@ -69,7 +72,22 @@ struct service_metrics::impl {
                           .Help("plain HTTP requests, by route and status")
                           .Register(*registry)),
         list_latency(query_latency.Add({{"kind", "list"}}, latency_buckets)),
-        options_latency(query_latency.Add({{"kind", "filter_options"}}, latency_buckets)) {
+        options_latency(query_latency.Add({{"kind", "filter_options"}}, latency_buckets)),
+        change_events(prometheus::BuildCounter()
+                          .Name("customer_ws_change_events_total")
+                          .Help("change events read from the change log")
+                          .Register(*registry)
+                          .Add({})),
+        live_query_runs(prometheus::BuildCounter()
+                            .Name("customer_ws_live_query_runs_total")
+                            .Help("live queries run again after a change")
+                            .Register(*registry)
+                            .Add({})),
+        live_pushes(prometheus::BuildCounter()
+                        .Name("customer_ws_live_pushes_total")
+                        .Help("customers_list updates pushed to connections")
+                        .Register(*registry)
+                        .Add({})) {
     // Every series exists from the start, so dashboards see zeros, not gaps,
     // and the maps are never written after construction (lock-free reads).
     for (const char* type : known_request_types)
@@ -111,6 +129,10 @@ void service_metrics::http_request(std::string_view route, unsigned status) {
   // Family::Add is thread-safe and returns the existing series when present.
   impl_->http_requests.Add({{"route", std::string{route}}, {"status", std::to_string(status)}}).Increment();
 }
+
+void service_metrics::change_event_received() { impl_->change_events.Increment(); }
+void service_metrics::live_query_run() { impl_->live_query_runs.Increment(); }
+void service_metrics::live_push_sent() { impl_->live_pushes.Increment(); }
 
 std::string service_metrics::render() const {
   return prometheus::TextSerializer{}.Serialize(impl_->registry->Collect());

@@ -25,6 +25,11 @@ class service_metrics {
   // `kind` is "list" or "filter_options".
   void query_finished(std::string_view kind, std::chrono::steady_clock::duration took);
   void http_request(std::string_view route, unsigned status);
+  // Live updates: change events from the feed, live queries run again, and
+  // customers_list pushes sent.
+  void change_event_received();
+  void live_query_run();
+  void live_push_sent();
 
   // The Prometheus text exposition format (version 0.0.4).
   std::string render() const;

@@ -6,6 +6,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/live_updates_actor.hpp"
 #include "actors/metrics.hpp"
 #include "actors/reply_errors.hpp"
 #include "protocol/auth.hpp"
@@ -29,10 +30,21 @@ struct session_state {
   session_services services;
   connection_request request;
   protocol::viewer_scope scope;
-  // The query refresh_customers repeats (and live updates will follow): the
-  // last list request that was answered with a list.
+  // The query refresh_customers repeats and live updates follow: the last
+  // list request that was answered with a list.
   std::optional<protocol::list_query> current_query;
+  std::string current_key;          // its live_query_key
+  steady_time current_query_started{};
+  // Live updates. Invariants: while `live` and a current query exist, the
+  // live-updates actor has this session in the group of `current_key`;
+  // `last_fingerprint` describes the last list sent (answer or push);
+  // `held_push` is the newest push that the interval held back, and a
+  // flush_atom is on its way exactly while `flush_scheduled`.
   bool live = true;
+  std::optional<std::uint64_t> last_fingerprint;
+  steady_time last_push_at{};
+  live_list_pointer held_push;
+  bool flush_scheduled = false;
   bool refused = false;  // authentication failed: nothing more is sent
   double tokens = 0;
   std::chrono::steady_clock::time_point tokens_updated;
@@ -59,11 +71,54 @@ bool take_token(session_state& state) {
   return true;
 }
 
+void watch_current_query(session_pointer self) {
+  auto& state = self->state;
+  if (!state.live || !state.current_query) return;
+  self->send(state.services.live_updates, watch_atom::value, caf::actor_cast<session_actor>(self),
+             *state.current_query, state.scope, state.current_query_started);
+}
+
+void unwatch(session_pointer self) {
+  self->send(self->state.services.live_updates, unwatch_atom::value, caf::actor_cast<session_actor>(self));
+}
+
+void push(session_pointer self, const live_list& list) {
+  auto& state = self->state;
+  state.link->send_update(list.json);
+  state.last_fingerprint = list.fingerprint;
+  state.last_push_at = std::chrono::steady_clock::now();
+  state.services.metrics->live_push_sent();
+}
+
+// A live query's new answer: pushed when it differs from the last list sent,
+// no sooner than the interval allows (the newest one waits; older ones are
+// dropped).
+void offer_push(session_pointer self, live_list_pointer list) {
+  auto& state = self->state;
+  if (!state.live || !list || list->query_key != state.current_key) return;
+  if (state.last_fingerprint == list->fingerprint) {
+    state.held_push.reset();
+    return;
+  }
+  auto now = std::chrono::steady_clock::now();
+  auto due = state.last_push_at + state.settings.live_min_interval;
+  if (now >= due) {
+    state.held_push.reset();
+    push(self, *list);
+    return;
+  }
+  state.held_push = std::move(list);
+  if (state.flush_scheduled) return;
+  state.flush_scheduled = true;
+  self->delayed_send(self, due - now, flush_atom::value);
+}
+
 // Runs a list query and sends its answer. `await` keeps the connection's
 // answers in the order of its requests.
 void run_list(session_pointer self, protocol::list_query query, std::vector<std::string> warnings,
               std::optional<protocol::request_id> id) {
   auto timeout = self->state.settings.query_timeout + reply_grace;
+  auto started = std::chrono::steady_clock::now();
   self->request(self->state.services.queries, timeout, list_atom::value, query, self->state.scope)
       .await(
           [=](page_reply& reply) mutable {
@@ -72,9 +127,14 @@ void run_list(session_pointer self, protocol::list_query query, std::vector<std:
               return;
             }
             auto& page = std::get<protocol::customer_page>(reply);
-            self->state.link->send_text(
-                protocol::customers_list_json(query, page, warnings, id, protocol::now_ms()));
-            self->state.current_query = std::move(query);
+            auto& state = self->state;
+            state.link->send_text(protocol::customers_list_json(query, page, warnings, id, protocol::now_ms()));
+            state.last_fingerprint = protocol::list_fingerprint(query, page);
+            state.held_push.reset();
+            state.current_key = live_query_key(query, state.scope);
+            state.current_query = std::move(query);
+            state.current_query_started = started;
+            watch_current_query(self);
           },
           [=](caf::error& error) { send_error(self, request_failure_error(error), id); });
 }
@@ -157,10 +217,21 @@ void handle_frame(session_pointer self, const std::string& frame) {
       state.link->send_text(protocol::pong_json(request.id, protocol::now_ms()));
       break;
     case protocol::request_kind::subscribe:
-    case protocol::request_kind::unsubscribe:
-      state.live = request.kind == protocol::request_kind::subscribe;
+    case protocol::request_kind::unsubscribe: {
+      bool live = request.kind == protocol::request_kind::subscribe;
+      if (live && !state.live) {
+        state.live = true;
+        // Changes made while unsubscribed reach the list now: the live-updates
+        // actor runs the query again when it saw a change since it started.
+        watch_current_query(self);
+      } else if (!live && state.live) {
+        state.live = false;
+        state.held_push.reset();
+        unwatch(self);
+      }
       state.link->send_text(protocol::subscription_json(state.live, request.id, protocol::now_ms()));
       break;
+    }
   }
 }
 
@@ -193,7 +264,18 @@ session_actor::behavior_type session_behavior(session_pointer self, std::shared_
         send_error(self, {protocol::error_code::invalid_message, "binary frames are not supported: send JSON text"},
                    std::nullopt);
       },
-      [self](closed_atom) { self->quit(); },
+      [self](closed_atom) {
+        unwatch(self);
+        self->quit();
+      },
+      [self](update_atom, live_list_pointer list) {
+        if (!self->state.refused) offer_push(self, std::move(list));
+      },
+      [self](flush_atom) {
+        auto& state = self->state;
+        state.flush_scheduled = false;
+        if (auto held = std::move(state.held_push)) offer_push(self, std::move(held));
+      },
   };
 }
 

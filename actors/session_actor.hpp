@@ -28,11 +28,14 @@ struct session_settings {
   // Token bucket per connection: sustained requests per second and burst.
   double rate_limit_per_second = 200;
   double rate_limit_burst = 1000;
+  // Least time between two live pushes to one connection.
+  std::chrono::milliseconds live_min_interval{250};
 };
 
 struct session_services {
   query_actor queries;
   cache_actor cache;
+  live_updates_actor live_updates;
   std::shared_ptr<service_metrics> metrics;
 };
 

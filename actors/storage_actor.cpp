@@ -11,6 +11,7 @@
 
 #include "actors/reply_errors.hpp"
 #include "storage/demo_data.hpp"
+#include "storage/writes.hpp"
 
 namespace cws::actors {
 
@@ -106,6 +107,16 @@ storage_actor::behavior_type storage_behavior(storage_pointer self, storage::dat
           db.migrate();
           return db.schema_version();
         });
+      },
+      [self](write_atom, const protocol::write_request& request) -> protocol::write_result {
+        try {
+          return storage::apply_write(connected(self), request);
+        } catch (const std::exception& error) {  // apply_write never throws; connecting can
+          spdlog::warn("storage: {}", error.what());
+          self->state.db.reset();
+          return protocol::write_error(protocol::write_status::unavailable, "unavailable", "",
+                                       "the database cannot be reached right now");
+        }
       },
       [self](demo_atom, std::int64_t count, std::uint64_t seed) {
         return start_up_work(self, [&](storage::database& db) {

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -13,6 +14,8 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/cache_actor.hpp"
+#include "actors/change_feed_actor.hpp"
+#include "actors/live_updates_actor.hpp"
 #include "actors/metrics.hpp"
 #include "actors/query_actor.hpp"
 #include "actors/readiness_monitor.hpp"
@@ -47,15 +50,17 @@ std::vector<option_spec> serve_options() {
       {"auth", "none", "authentication: none or jwt"},
       {"jwt-secret", "", "HS256 key of the tokens, required with --auth jwt"},
       {"initial-list", "true", "send a customers_list right after connection_established", true},
-      {"admin-token", "", "bearer token of the write API (accepted now; the write API comes in a later release)"},
-      {"live-min-interval-ms", "250",
-       "least time between two live pushes to one connection (accepted now; live pushes come in a later release)"},
+      {"admin-token", "", "bearer token of the write API; without it the write API answers 403"},
+      {"live-min-interval-ms", "250", "least time between two live pushes to one connection"},
       {"query-timeout-ms", "10000", "a list query that takes longer is answered with error code timeout"},
       {"max-frame-bytes", "65536", "larger incoming frames close the connection with 1009"},
       {"rate-limit", "200", "requests per second one connection may send (sustained)"},
       {"rate-limit-burst", "1000", "requests one connection may send at once"},
-      {"filter-options-max-age-ms", "10000", "how long cached filter options are served before they are recomputed"},
-      {"warm-users", "1000", "with --auth jwt: warm the filter options of this many users (most conversations first)"},
+      {"warm-users", "all",
+       "with --auth jwt: warm the filter options of every user with conversations ('all') or of this many "
+       "(most conversations first)"},
+      {"change-poll-interval-ms", "20", "how often the change feed asks the database whether another connection wrote"},
+      {"change-log-retention-s", "3600", "change-log rows older than this are deleted"},
       {"io-threads", cores(), "network threads"},
       {"db-connections", cores(), "database connections for queries (one storage actor each)"},
       {"log-level", "info", "trace, debug, info, warn, error or off"},
@@ -124,17 +129,17 @@ int serve(const option_values& options) {
   network.port = static_cast<std::uint16_t>(options.integer("port", 0, 65535));
   network.io_threads = static_cast<std::size_t>(options.integer("io-threads", 1, 256));
   network.max_frame_bytes = static_cast<std::size_t>(options.integer("max-frame-bytes", 128, 64 << 20));
-  // Validated now so that a deployment configured for the next release
-  // starts today; they take effect with the write API and live updates.
-  options.integer("live-min-interval-ms", 0, 3'600'000);
-  if (options.has("admin-token"))
-    spdlog::warn("--admin-token: this release has no write API yet; the token is not used");
+  sessions.live_min_interval = std::chrono::milliseconds{options.integer("live-min-interval-ms", 0, 3'600'000)};
+  actors::live_updates_settings live{sessions.live_min_interval, sessions.query_timeout};
+  actors::change_feed_settings feed;
+  feed.poll_interval = std::chrono::milliseconds{options.integer("change-poll-interval-ms", 1, 60'000)};
+  feed.retention = std::chrono::seconds{options.integer("change-log-retention-s", 60, 365 * 86'400)};
   auto demo_count = options.integer("demo", 0, 100'000'000);
   auto demo_seed = static_cast<std::uint64_t>(options.integer("seed", 0, INT64_MAX));
   auto connections = static_cast<std::size_t>(options.integer("db-connections", 1, 64));
-  auto warm_users = static_cast<std::uint64_t>(options.integer("warm-users", 0, 1'000'000));
-  actors::cache_settings cache;
-  cache.max_age = std::chrono::milliseconds{options.integer("filter-options-max-age-ms", 0, 86'400'000)};
+  auto warm_users = options.text("warm-users") == "all"
+                        ? std::numeric_limits<std::uint64_t>::max()
+                        : static_cast<std::uint64_t>(options.integer("warm-users", 0, 100'000'000));
 
   caf::actor_system_config config;
   caf::actor_system system{config};
@@ -145,17 +150,24 @@ int serve(const option_values& options) {
   auto health_storage = actors::spawn_storage_actor(system, location);
   auto queries = actors::spawn_query_pool(system, storage, actors::query_settings{sessions.query_timeout}, metrics,
                                           connections);
-  auto options_cache = actors::spawn_cache_actor(system, storage, cache, metrics);
+  // The write API's own connection: a write never waits behind reads.
+  auto writer = actors::spawn_storage_actor(system, location);
+  auto options_cache = actors::spawn_cache_actor(system, storage, metrics);
+  auto live_updates = actors::spawn_live_updates_actor(system, queries, live, metrics);
+  actors::change_feed_actor change_feed;
   auto stop_actors = [&] {
     for (auto actor : {caf::actor_cast<caf::actor>(storage), caf::actor_cast<caf::actor>(health_storage),
-                       caf::actor_cast<caf::actor>(queries), caf::actor_cast<caf::actor>(options_cache)})
-      caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+                       caf::actor_cast<caf::actor>(queries), caf::actor_cast<caf::actor>(options_cache),
+                       caf::actor_cast<caf::actor>(live_updates), caf::actor_cast<caf::actor>(change_feed),
+                       caf::actor_cast<caf::actor>(writer)})
+      if (actor) caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
   };
 
   std::unique_ptr<net::server> server;
   caf::actor monitor;
   try {
-    net::server_services services{&system, sessions, {queries, options_cache, metrics}, readiness};
+    net::server_services services{&system, sessions, {queries, options_cache, live_updates, metrics}, readiness,
+                                  writer, options.text("admin-token")};
     server = std::make_unique<net::server>(network, services);
     server->start();
     caf::scoped_actor self{system};
@@ -167,6 +179,9 @@ int serve(const option_values& options) {
       auto written = ask<std::int64_t>(self, health_storage, actors::demo_atom::value, demo_count, demo_seed);
       if (written > 0) spdlog::info("wrote {} demo customers (seed {})", written, demo_seed);
     }
+    // From here on every committed change reaches the cache and the live
+    // updates, so the warm answers below cannot miss one.
+    change_feed = actors::spawn_change_feed(system, location, feed, {options_cache, live_updates}, metrics);
     std::vector<protocol::viewer_scope> scopes{protocol::viewer_scope{}};
     if (sessions.auth == actors::auth_mode::jwt && warm_users > 0)
       for (auto user : ask<std::vector<std::int64_t>>(self, health_storage, actors::users_atom::value, warm_users))
@@ -189,6 +204,12 @@ int serve(const option_values& options) {
   server->wait_for_stop_request();
   spdlog::info("stopping: closing connections");
   server->shut_down();
+  {
+    // The writer answers in mailbox order: once this reply arrives, every
+    // write accepted before the shutdown has committed.
+    caf::scoped_actor self{system};
+    self->request(writer, std::chrono::seconds{30}, actors::health_atom::value).receive([](bool) {}, [](caf::error&) {});
+  }
   caf::anon_send_exit(monitor, caf::exit_reason::user_shutdown);
   stop_actors();
   spdlog::info("stopped");

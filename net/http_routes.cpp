@@ -9,8 +9,6 @@ namespace cws::net {
 
 namespace http = boost::beast::http;
 
-namespace {
-
 http::response<http::string_body> make_response(const http::request<http::string_body>& request, http::status status,
                                                 std::string_view content_type, std::string body) {
   http::response<http::string_body> response{status, request.version()};
@@ -23,6 +21,8 @@ http::response<http::string_body> make_response(const http::request<http::string
   if (request.method() == http::verb::head) response.content_length(body.size());
   return response;
 }
+
+namespace {
 
 std::string json_error(std::string_view message) { return nlohmann::json{{"error", message}}.dump(); }
 

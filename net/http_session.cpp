@@ -1,12 +1,15 @@
 #include "net/http_session.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "actors/metrics.hpp"
 #include "net/http_routes.hpp"
 #include "net/websocket_session.hpp"
+#include "net/write_api.hpp"
+#include "protocol/write_request.hpp"
 
 namespace cws::net {
 
@@ -14,9 +17,9 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 namespace {
-// A request (headers and body) larger than this is refused; none of the
-// routes needs more.
-constexpr std::uint64_t max_request_body_bytes = 1 << 20;
+// A request body larger than this is refused (413); the write API's limit
+// is the largest any route needs.
+constexpr std::uint64_t max_request_body_bytes = protocol::max_write_body_bytes;
 constexpr std::chrono::seconds request_timeout{30};
 }  // namespace
 
@@ -36,6 +39,10 @@ void http_session::read_next() {
 
 void http_session::on_read(beast::error_code error, std::size_t) {
   if (error == http::error::end_of_stream) return close();
+  if (error == http::error::body_limit) {
+    auto response = body_too_large_response(parser_->get());
+    return send(http::message_generator{std::move(response)}, false);
+  }
   if (error) return;  // timeout or a broken request: drop the connection
   auto request = parser_->release();
   if (beast::websocket::is_upgrade(request)) {
@@ -45,8 +52,24 @@ void http_session::on_read(beast::error_code error, std::size_t) {
       return;
     }
   }
+  if (protocol::is_write_api_path(request.target())) {
+    // The answer may come from an actor thread: it hops onto this stream's
+    // executor before it is written.
+    answer_write_request(request, *context_, [self = shared_from_this()](http::response<http::string_body> response) {
+      boost::asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        bool keep_alive = response.keep_alive();
+        self->send(http::message_generator{std::move(response)}, keep_alive);
+      });
+    });
+    return;
+  }
   auto message = answer_http_request(request, *context_);
-  bool keep_alive = message.keep_alive() && !context_->stopping;
+  bool keep_alive = message.keep_alive();
+  send(std::move(message), keep_alive);
+}
+
+void http_session::send(http::message_generator message, bool keep_alive) {
+  keep_alive = keep_alive && !context_->stopping;
   beast::async_write(stream_, std::move(message),
                      beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
 }

@@ -8,6 +8,7 @@
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message_generator.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -23,6 +24,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
  private:
   void read_next();
   void on_read(boost::beast::error_code error, std::size_t bytes);
+  void send(boost::beast::http::message_generator message, bool keep_alive);
   void on_write(bool keep_alive, boost::beast::error_code error, std::size_t bytes);
   void close();
 

@@ -29,6 +29,10 @@ struct server_services {
   actors::session_settings sessions;
   actors::session_services session_services;  // its metrics serve the network layer too
   std::shared_ptr<actors::readiness> readiness;
+  // The write API: the storage actor that runs the writes, and the bearer
+  // token it asks for (empty: the write API answers 403).
+  actors::storage_actor writer;
+  std::string admin_token;
 };
 
 class server {

@@ -25,7 +25,10 @@ class websocket_link final : public actors::connection_link {
  public:
   explicit websocket_link(std::weak_ptr<websocket_session> session) : session_(std::move(session)) {}
   void send_text(std::string frame) override {
-    if (auto session = session_.lock()) session->post_text(std::move(frame));
+    if (auto session = session_.lock()) session->post_text(std::move(frame), false);
+  }
+  void send_update(std::string frame) override {
+    if (auto session = session_.lock()) session->post_text(std::move(frame), true);
   }
   void close(std::uint16_t code, std::string reason) override {
     if (auto session = session_.lock()) session->post_close(code, std::move(reason));
@@ -105,9 +108,10 @@ void websocket_session::on_read(beast::error_code error, std::size_t) {
   read_next();
 }
 
-void websocket_session::post_text(std::string frame) {
-  boost::asio::post(stream_.get_executor(),
-                    [self = shared_from_this(), frame = std::move(frame)]() mutable { self->enqueue(std::move(frame)); });
+void websocket_session::post_text(std::string frame, bool replaceable) {
+  boost::asio::post(stream_.get_executor(), [self = shared_from_this(), frame = std::move(frame), replaceable]() mutable {
+    self->enqueue(std::move(frame), replaceable);
+  });
 }
 
 void websocket_session::post_close(std::uint16_t code, std::string reason) {
@@ -116,34 +120,29 @@ void websocket_session::post_close(std::uint16_t code, std::string reason) {
   });
 }
 
-void websocket_session::enqueue(std::string frame) {
+void websocket_session::enqueue(std::string frame, bool replaceable) {
   if (closing_ || close_after_writes_) return;
-  queued_bytes_ += frame.size();
-  queue_.push_back(std::move(frame));
-  if (queued_bytes_ > context_->settings.max_queued_bytes) {
+  queue_.push(std::move(frame), replaceable);
+  if (queue_.bytes() > context_->settings.max_queued_bytes) {
     // The client stopped reading. A close frame could not get past the
     // stalled writes either, so the connection is dropped.
-    spdlog::warn("closing a WebSocket connection that stopped reading ({} bytes waiting)", queued_bytes_);
+    spdlog::warn("closing a WebSocket connection that stopped reading ({} bytes waiting)", queue_.bytes());
     drop();
     return;
   }
-  if (!writing_) write_next();
+  if (!queue_.writing()) write_next();
 }
 
 void websocket_session::write_next() {
-  writing_ = true;
   stream_.text(true);
-  stream_.async_write(boost::asio::buffer(queue_.front()),
+  stream_.async_write(boost::asio::buffer(queue_.start_write()),
                       beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
 }
 
 void websocket_session::on_write(beast::error_code error, std::size_t) {
-  writing_ = false;
-  queued_bytes_ -= queue_.front().size();
-  queue_.pop_front();
+  queue_.finish_write();
   if (error) {
     queue_.clear();
-    queued_bytes_ = 0;
     return;  // the read loop sees the failure too and ends the connection
   }
   if (!queue_.empty()) {
@@ -159,7 +158,7 @@ void websocket_session::on_write(beast::error_code error, std::size_t) {
 void websocket_session::request_close(std::uint16_t code, std::string reason) {
   if (closing_ || close_after_writes_ || !accepted_) return;
   websocket::close_reason close_reason{static_cast<websocket::close_code>(code), reason};
-  if (writing_) {
+  if (queue_.writing()) {
     close_after_writes_ = close_reason;  // queued frames go out first
     return;
   }

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +16,7 @@
 
 #include "actors/interfaces.hpp"
 #include "net/server_context.hpp"
+#include "net/write_queue.hpp"
 
 namespace cws::net {
 
@@ -28,15 +28,16 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   // Completes the upgrade that `request` asked for, then starts reading.
   void run(boost::beast::http::request<boost::beast::http::string_body> request);
 
-  // Thread-safe: both hop onto the connection's strand.
-  void post_text(std::string frame);
+  // Thread-safe: both hop onto the connection's strand. A `replaceable`
+  // frame (a live update) gives way to a newer one while it waits.
+  void post_text(std::string frame, bool replaceable);
   void post_close(std::uint16_t code, std::string reason);
 
  private:
   void on_accept(boost::beast::error_code error);
   void read_next();
   void on_read(boost::beast::error_code error, std::size_t bytes);
-  void enqueue(std::string frame);
+  void enqueue(std::string frame, bool replaceable);
   void write_next();
   void on_write(boost::beast::error_code error, std::size_t bytes);
   void request_close(std::uint16_t code, std::string reason);
@@ -48,12 +49,8 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   boost::beast::http::request<boost::beast::http::string_body> upgrade_request_;
   actors::session_actor actor_;
   bool accepted_ = false;
-  // Write queue. Invariants: `writing` is true exactly while an async_write
-  // of queue_.front() is outstanding; queued_bytes_ is the sum of the sizes
-  // in queue_; once `closing_` is set nothing more is queued.
-  std::deque<std::string> queue_;
-  std::size_t queued_bytes_ = 0;
-  bool writing_ = false;
+  // Once `closing_` is set nothing more is queued.
+  write_queue queue_;
   bool closing_ = false;
   std::optional<boost::beast::websocket::close_reason> close_after_writes_;
 };

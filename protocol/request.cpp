@@ -596,4 +596,14 @@ parse_result parse_request(std::string_view frame, const connection_defaults& de
   return done(request_kind::list);
 }
 
+std::string query_key(const list_query& query) {
+  // The echoed filters name every filter the client gave; the order and the
+  // pagination after defaults complete them.
+  const auto& paging = query.paging;
+  return query.applied_filters_json + '\n' + std::to_string(static_cast<int>(query.order.field)) +
+         (query.order.descending ? "-" : "+") + ' ' + std::to_string(static_cast<int>(paging.mode)) + ' ' +
+         std::to_string(paging.page) + ' ' + std::to_string(paging.page_size) + ' ' + std::to_string(paging.offset) +
+         ' ' + std::to_string(paging.limit);
+}
+
 }  // namespace cws::protocol

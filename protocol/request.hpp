@@ -71,6 +71,11 @@ std::variant<list_query, protocol_error> parse_filters(std::string_view filters_
                                                        const connection_defaults& defaults,
                                                        std::vector<std::string>& warnings);
 
+// Equal for two queries exactly when their answers are the same
+// customers_list (filters as echoed, order and pagination): sessions that
+// share it share one live query.
+std::string query_key(const list_query& query);
+
 // Limits of the protocol.
 inline constexpr std::int64_t default_page_size = 20;
 inline constexpr std::int64_t max_page_size = 100;

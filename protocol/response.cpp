@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <functional>
 
 #include "protocol/time.hpp"
 
@@ -120,6 +121,10 @@ std::string customers_list_json(const list_query& query, const customer_page& pa
   if (reason == list_reason::update) message["reason"] = "update";
   add_request_id(message, id);
   return serialise(message);
+}
+
+std::uint64_t list_fingerprint(const list_query& query, const customer_page& page) {
+  return std::hash<std::string>{}(customers_list_json(query, page, {}, std::nullopt, 0, list_reason::update));
 }
 
 std::string filter_options_json(const filter_options& options, const std::optional<request_id>& id,

@@ -1,6 +1,7 @@
 // Serialisation of the server's messages (PROTOCOL.md, Responses).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,12 @@ std::string customers_list_json(const list_query& query, const customer_page& pa
                                 const std::vector<std::string>& warnings,
                                 const std::optional<request_id>& id, timestamp_ms now,
                                 list_reason reason = list_reason::request);
+
+// A digest of what a customers_list for this answer says (customers,
+// pagination, filters), leaving out what changes between two sends of the
+// same answer (timestamp, request_id, warnings). Live updates push only when
+// it differs from the last list sent.
+std::uint64_t list_fingerprint(const list_query& query, const customer_page& page);
 
 std::string filter_options_json(const filter_options& options, const std::optional<request_id>& id,
                                 timestamp_ms now);

@@ -494,13 +494,42 @@ std::int64_t database::data_version() {
   }
 }
 
+std::vector<std::int64_t> database::conversation_owners(const std::vector<std::int64_t>& customer_ids) {
+  try {
+    std::vector<std::int64_t> owners;
+    // One statement per slice keeps the bound-parameter count under SQLite's limit.
+    constexpr std::size_t slice = 500;
+    for (std::size_t start = 0; start < customer_ids.size(); start += slice) {
+      auto end = std::min(customer_ids.size(), start + slice);
+      sql_statement query{"SELECT DISTINCT user_id FROM conversations WHERE user_id IS NOT NULL AND customer_id IN (", {}};
+      for (auto index = start; index < end; ++index) {
+        query.text += index == start ? ":p" : ", :p";
+        query.text += std::to_string(index - start + 1);
+        query.parameters.emplace_back(customer_ids[index]);
+      }
+      query.text += ")";
+      detail::bound_statement statement(impl_->session, query);
+      long long user = 0;
+      statement.into(user);
+      if (statement.execute()) do
+          owners.push_back(user);
+        while (statement.fetch());
+    }
+    std::sort(owners.begin(), owners.end());
+    owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
+    return owners;
+  } catch (...) {
+    detail::rethrow_as_storage_error("conversation_owners");
+  }
+}
+
 std::vector<std::int64_t> database::users_with_conversations(std::size_t at_most) {
   try {
     std::vector<std::int64_t> users;
     detail::bound_statement statement(
         impl_->session, {"SELECT user_id FROM conversations WHERE user_id IS NOT NULL GROUP BY user_id"
                          " ORDER BY count(*) DESC, user_id LIMIT :p1",
-                         {static_cast<std::int64_t>(at_most)}});
+                         {static_cast<std::int64_t>(std::min<std::size_t>(at_most, INT64_MAX))}});
     long long user = 0;
     statement.into(user);
     if (statement.execute()) do

@@ -120,6 +120,9 @@ class database {
   // SQLite's PRAGMA data_version: moves when another connection commits, so
   // a feed can poll it instead of the log.
   std::int64_t data_version();
+  // The owners of the customers' conversations, ascending: whose views a
+  // change to the customers' own rows (name, tags) reaches.
+  std::vector<std::int64_t> conversation_owners(const std::vector<std::int64_t>& customer_ids);
 
   // For the storage module's own writers (import, demo data).
   soci::session& session();

@@ -294,10 +294,27 @@ std::vector<std::string> sqlite_version_2() {
   };
 }
 
+// Version 3: a customer row logs a change only when one of its own columns
+// is written. The derived last_activity moves with any owner's messages, and
+// logging it under the customer alone (no owner) would wake every user who
+// sees that customer: a tenant would be told of another tenant's message.
+// The message and conversation triggers already log (customer, owner).
+std::vector<std::string> sqlite_version_3() {
+  return {
+      "DROP TRIGGER change_customers_update",
+      "CREATE TRIGGER change_customers_update AFTER UPDATE OF id, first_name, last_name, username, email,"
+      " phone_number, source, source_id, profile_picture, created_at, updated_at ON customers" +
+          unless_paused + " BEGIN " + log_change("NEW.id", "NULL", "NULL") +
+          " INSERT INTO change_log(customer_id, user_id, tag_id, changed_at) SELECT OLD.id, NULL, NULL, " +
+          change_time + " WHERE OLD.id IS NOT NEW.id; END",
+  };
+}
+
 std::vector<migration> sqlite_migrations() {
   return {
       {1, "customers, tags, conversations, messages, search index and derived-value triggers", sqlite_version_1()},
       {2, "change log filled by triggers, with a pause for bulk writers", sqlite_version_2()},
+      {3, "a customer's derived last_activity alone logs no change", sqlite_version_3()},
   };
 }
 

@@ -19,10 +19,13 @@ TEST_F(Http, ReadyzIs200WhenReady) {
 }
 
 TEST_F(Http, UnknownPathIs404) {
-  for (const char* target : {"/nope", "/api/nothing", "/metricsx", "/ws/other/"}) {
+  for (const char* target : {"/nope", "/apix", "/metricsx", "/ws/other/"}) {
     const auto r = http_get(port(), target);
     EXPECT_EQ(r.status, 404) << target << ": " << r.error << shorten(r.body, 300);
   }
+  // Under /api the token comes first: without an admin token configured the
+  // whole write API, unknown paths included, answers 403.
+  EXPECT_EQ(http_get(port(), "/api/nothing").status, 403);
 }
 
 // name{labels} -> value, for every sample of a counter (from "# TYPE x counter").

@@ -10,6 +10,7 @@
 #include <openssl/hmac.h>
 
 #include "actors/cache_actor.hpp"
+#include "actors/live_updates_actor.hpp"
 #include "actors/metrics.hpp"
 #include "actors/query_actor.hpp"
 #include "actors/session_actor.hpp"
@@ -67,6 +68,7 @@ storage_actor::behavior_type fake_storage(storage_actor::stateful_pointer<fake_s
       [](health_atom) { return true; },
       [](migrate_atom) { return std::int64_t{1}; },
       [](demo_atom, std::int64_t, std::uint64_t) { return std::int64_t{0}; },
+      [](write_atom, const protocol::write_request&) { return protocol::write_result{}; },
   };
 }
 
@@ -133,7 +135,7 @@ TEST_F(actors_test, query_actor_answers_timeout_when_storage_never_answers) {
 
 TEST_F(actors_test, cache_coalesces_concurrent_requests_and_serves_fresh_entries) {
   auto storage = make_storage();
-  auto cache = stop_later(spawn_cache_actor(system, storage, cache_settings{60'000ms}, metrics));
+  auto cache = stop_later(spawn_cache_actor(system, storage, metrics));
   caf::scoped_actor self{system};
   for (int i = 0; i < 5; ++i) self->send(cache, options_atom::value, protocol::viewer_scope{});
   for (int i = 0; i < 5; ++i)
@@ -153,9 +155,9 @@ TEST_F(actors_test, cache_coalesces_concurrent_requests_and_serves_fresh_entries
   EXPECT_EQ(option_fetches->load(), 2);
 }
 
-TEST_F(actors_test, cache_recomputes_after_max_age_and_never_caches_errors) {
+TEST_F(actors_test, cache_forgets_what_a_change_reaches_and_never_caches_errors) {
   auto storage = make_storage();
-  auto cache = stop_later(spawn_cache_actor(system, storage, cache_settings{0ms}, metrics));
+  auto cache = stop_later(spawn_cache_actor(system, storage, metrics));
   caf::scoped_actor self{system};
   fail_options->store(true);
   auto ask = [&] {
@@ -169,7 +171,12 @@ TEST_F(actors_test, cache_recomputes_after_max_age_and_never_caches_errors) {
   fail_options->store(false);
   EXPECT_TRUE(ask()) << "a failed fetch left nothing behind";
   EXPECT_TRUE(ask());
-  EXPECT_EQ(option_fetches->load(), 3) << "max age 0 recomputes every time";
+  EXPECT_EQ(option_fetches->load(), 2) << "kept until a change";
+  change_event change;
+  change.user_ids = {5};
+  self->send(cache, changes_atom::value, change);
+  EXPECT_TRUE(ask());
+  EXPECT_EQ(option_fetches->load(), 3) << "every change reaches the unscoped view";
   bool warmed = false;
   self->request(cache, 5s, warm_atom::value, std::vector<protocol::viewer_scope>{{}, {1}, {2}})
       .receive([&](bool ok) { warmed = ok; }, [](caf::error&) {});
@@ -183,6 +190,13 @@ struct recorded_queries {
   std::mutex mutex;
   std::vector<protocol::list_query> queries;
   std::vector<protocol::viewer_scope> scopes;
+  // Stands for the data: each answer's total is 100 + data_version, so a
+  // test "writes" by raising it.
+  std::atomic<int> data_version{0};
+  std::size_t query_count() {
+    std::lock_guard lock{mutex};
+    return queries.size();
+  }
 };
 
 query_actor::behavior_type recording_queries(query_actor::pointer, std::shared_ptr<recorded_queries> record) {
@@ -191,7 +205,8 @@ query_actor::behavior_type recording_queries(query_actor::pointer, std::shared_p
         std::lock_guard lock{record->mutex};
         record->queries.push_back(query);
         record->scopes.push_back(scope);
-        return page_of(100, query.paging.offset + 1, static_cast<int>(std::min<std::int64_t>(query.paging.limit, 3)));
+        return page_of(100 + record->data_version.load(), query.paging.offset + 1,
+                       static_cast<int>(std::min<std::int64_t>(query.paging.limit, 3)));
       },
   };
 }
@@ -201,12 +216,29 @@ class session_test : public actors_test {
   std::shared_ptr<recorded_queries> record = std::make_shared<recorded_queries>();
   std::shared_ptr<recording_link> link = std::make_shared<recording_link>();
 
-  session_actor start_session(session_settings settings, connection_request request = {}) {
-    auto queries = stop_later(system.spawn(recording_queries, record));
-    auto cache = stop_later(spawn_cache_actor(system, make_storage(), cache_settings{}, metrics));
-    auto session = stop_later(spawn_session_actor(system, link, std::move(request), settings, {queries, cache, metrics}));
+  live_updates_settings live_settings{};
+  query_actor queries;
+  live_updates_actor live;
+
+  // Sessions of one test share the query stand-in and the live-updates actor.
+  session_actor start_session(session_settings settings, connection_request request = {},
+                              std::shared_ptr<recording_link> session_link = nullptr) {
+    if (!queries) {
+      queries = stop_later(system.spawn(recording_queries, record));
+      live = stop_later(spawn_live_updates_actor(system, queries, live_settings, metrics));
+    }
+    auto cache = stop_later(spawn_cache_actor(system, make_storage(), metrics));
+    auto session = stop_later(spawn_session_actor(system, session_link ? session_link : link, std::move(request),
+                                                  settings, {queries, cache, live, metrics}));
     caf::anon_send(session, start_atom::value);
     return session;
+  }
+  // A committed change that every view sees.
+  void write_and_announce() {
+    ++record->data_version;
+    change_event change;
+    change.everything = true;
+    caf::anon_send(live, changes_atom::value, change);
   }
   void send(const session_actor& session, const std::string& frame) {
     caf::anon_send(session, frame_atom::value, frame);
@@ -352,6 +384,149 @@ TEST_F(session_test, jwt_mode_refuses_a_wrongly_signed_token) {
   start_session(settings, request);
   EXPECT_EQ(link->frame(0)["error_code"], "INVALID_TOKEN");
   EXPECT_EQ(link->close_code(), 4001);
+}
+
+// ---- live updates ------------------------------------------------------------
+
+// Waits until the link holds `count` frames or `timeout` passes.
+bool wait_for_frames(recording_link& link, std::size_t count, std::chrono::milliseconds timeout = 5s) {
+  return !link.frame(count - 1, timeout).contains("missing_frame");
+}
+
+TEST_F(session_test, a_change_pushes_the_current_query_again_only_when_the_answer_differs) {
+  auto session = start_session({});
+  ASSERT_TRUE(wait_for_frames(*link, 2));  // greeting, initial list
+  send(session, R"({"type":"filter_customers","filters":{"source":"telegram"},"request_id":7})");
+  ASSERT_EQ(link->frame(2)["request_id"], 7);
+  // A change whose re-run gives the same answer pushes nothing.
+  caf::anon_send(live, changes_atom::value, change_event{0, true, {}, {}});
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(link->frame_count(), 3u);
+  EXPECT_GE(record->query_count(), 3u) << "the re-run happened";
+  write_and_announce();
+  auto pushed = link->frame(3);
+  EXPECT_EQ(pushed["type"], "customers_list");
+  EXPECT_EQ(pushed["reason"], "update");
+  EXPECT_FALSE(pushed.contains("request_id"));
+  EXPECT_EQ(pushed["count"], 101);
+  EXPECT_EQ(pushed["filters"]["source"], "telegram") << "the current query, not the initial one";
+  EXPECT_EQ(link->update_count(), 1u);
+}
+
+TEST_F(session_test, sessions_with_the_same_query_share_one_run) {
+  auto second_link = std::make_shared<recording_link>();
+  start_session({});
+  start_session({}, {}, second_link);
+  ASSERT_TRUE(wait_for_frames(*link, 2));
+  ASSERT_TRUE(wait_for_frames(*second_link, 2));
+  std::this_thread::sleep_for(50ms);  // both watch requests arrive
+  auto before = record->query_count();
+  write_and_announce();
+  EXPECT_EQ(link->frame(2)["count"], 101);
+  EXPECT_EQ(second_link->frame(2)["count"], 101);
+  EXPECT_EQ(record->query_count(), before + 1);
+}
+
+TEST_F(session_test, pushes_keep_the_interval_and_the_newest_answer_wins) {
+  live_settings.min_interval = 200ms;
+  session_settings settings;
+  settings.live_min_interval = 200ms;
+  start_session(settings);
+  ASSERT_TRUE(wait_for_frames(*link, 2));
+  std::this_thread::sleep_for(50ms);
+  for (int i = 0; i < 20; ++i) {  // 20 changes within about 200 ms
+    write_and_announce();
+    std::this_thread::sleep_for(10ms);
+  }
+  // Pushes: the first at once, then at most one per interval.
+  std::this_thread::sleep_for(1s);
+  std::size_t seen = link->frame_count();
+  std::vector<std::chrono::steady_clock::time_point> arrivals;
+  for (std::size_t i = 2; i < seen; ++i) arrivals.push_back(link->frame_time(i));
+  ASSERT_GE(arrivals.size(), 2u);
+  EXPECT_LE(arrivals.size(), 3u) << "20 changes in 200 ms, 200 ms apart: at most 3 pushes";
+  for (std::size_t i = 1; i < arrivals.size(); ++i)
+    EXPECT_GE(arrivals[i] - arrivals[i - 1], 190ms) << "push " << i;
+  EXPECT_EQ(link->frame(seen - 1)["count"], 120) << "the last push is current";
+}
+
+TEST_F(session_test, unsubscribe_stops_pushes_and_subscribe_catches_up) {
+  auto session = start_session({});
+  ASSERT_TRUE(wait_for_frames(*link, 2));
+  send(session, R"({"type":"unsubscribe"})");
+  ASSERT_EQ(link->frame(2)["type"], "subscription");
+  std::this_thread::sleep_for(50ms);
+  write_and_announce();
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(link->frame_count(), 3u) << "no push while unsubscribed";
+  send(session, R"({"type":"subscribe"})");
+  EXPECT_EQ(link->frame(3)["type"], "subscription");
+  auto pushed = link->frame(4);
+  EXPECT_EQ(pushed["reason"], "update") << "the change made while unsubscribed arrives";
+  EXPECT_EQ(pushed["count"], 101);
+}
+
+TEST_F(session_test, a_change_for_another_user_does_not_run_a_scoped_query) {
+  session_settings settings;
+  settings.auth = auth_mode::jwt;
+  settings.jwt_secret = "secret";
+  connection_request request;
+  auto exp = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()) + 300s;
+  request.bearer_token = make_token("secret", {{"user_id", 42}, {"exp", exp.count()}});
+  start_session(settings, request);
+  ASSERT_TRUE(wait_for_frames(*link, 2));
+  std::this_thread::sleep_for(50ms);
+  auto before = record->query_count();
+  ++record->data_version;
+  caf::anon_send(live, changes_atom::value, change_event{1, false, {10}, {7}});
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(record->query_count(), before) << "user 7's change is not user 42's business";
+  EXPECT_EQ(link->frame_count(), 2u);
+  caf::anon_send(live, changes_atom::value, change_event{2, false, {10}, {7, 42}});
+  EXPECT_EQ(link->frame(2)["reason"], "update");
+}
+
+TEST_F(actors_test, cache_drops_only_the_scopes_a_change_reaches) {
+  auto cache = stop_later(spawn_cache_actor(system, make_storage(), metrics));
+  caf::scoped_actor self{system};
+  auto ask = [&](protocol::viewer_scope scope) {
+    self->request(cache, 5s, options_atom::value, scope).receive([](options_reply&) {}, [](caf::error&) {});
+  };
+  ask({});
+  ask({5});
+  ask({7});
+  ASSERT_EQ(option_fetches->load(), 3);
+  self->send(cache, changes_atom::value, change_event{1, false, {100}, {7}});
+  ask({5});
+  EXPECT_EQ(option_fetches->load(), 3) << "user 5 is not reached";
+  ask({7});
+  ask({});
+  EXPECT_EQ(option_fetches->load(), 5) << "user 7 and the unscoped view are";
+  self->send(cache, changes_atom::value, change_event{2, true, {}, {}});
+  ask({5});
+  EXPECT_EQ(option_fetches->load(), 6) << "everything reaches every scope";
+}
+
+TEST_F(actors_test, cache_does_not_keep_an_answer_whose_fetch_a_change_overtook) {
+  auto cache = stop_later(spawn_cache_actor(system, make_storage(), metrics));
+  caf::scoped_actor self{system};
+  // The fake storage takes 50 ms per fetch: the change arrives meanwhile.
+  self->send(cache, options_atom::value, protocol::viewer_scope{});
+  std::this_thread::sleep_for(10ms);
+  self->send(cache, changes_atom::value, change_event{1, false, {1}, {}});
+  self->receive([](options_reply&) {}, caf::after(5s) >> [] { FAIL() << "no answer"; });
+  self->request(cache, 5s, options_atom::value, protocol::viewer_scope{}).receive([](options_reply&) {}, [](caf::error&) {});
+  EXPECT_EQ(option_fetches->load(), 2) << "the overtaken answer was not cached";
+}
+
+TEST(change_event_test, reaches_the_unscoped_view_always_and_users_it_names) {
+  change_event change{1, false, {3}, {5, 9}};
+  EXPECT_TRUE(change.reaches({}));
+  EXPECT_TRUE(change.reaches({5}));
+  EXPECT_TRUE(change.reaches({9}));
+  EXPECT_FALSE(change.reaches({6}));
+  change.everything = true;
+  EXPECT_TRUE(change.reaches({6}));
 }
 
 }  // namespace

@@ -20,7 +20,19 @@ class recording_link final : public actors::connection_link {
   void send_text(std::string frame) override {
     std::lock_guard lock{mutex_};
     frames_.push_back(std::move(frame));
+    times_.resize(frames_.size(), std::chrono::steady_clock::now());
     changed_.notify_all();
+  }
+  void send_update(std::string frame) override {
+    std::lock_guard lock{mutex_};
+    ++updates_;
+    frames_.push_back(std::move(frame));
+    times_.resize(frames_.size(), std::chrono::steady_clock::now());
+    changed_.notify_all();
+  }
+  std::size_t update_count() {
+    std::lock_guard lock{mutex_};
+    return updates_;
   }
   void close(std::uint16_t code, std::string) override {
     std::lock_guard lock{mutex_};
@@ -33,6 +45,11 @@ class recording_link final : public actors::connection_link {
     if (!changed_.wait_for(lock, timeout, [&] { return frames_.size() > index; }))
       return nlohmann::json{{"missing_frame", index}};
     return nlohmann::json::parse(frames_[index]);
+  }
+  // When the n-th frame was sent (it must exist).
+  std::chrono::steady_clock::time_point frame_time(std::size_t index) {
+    std::lock_guard lock{mutex_};
+    return times_.at(index);
   }
   std::size_t frame_count() {
     std::lock_guard lock{mutex_};
@@ -48,7 +65,9 @@ class recording_link final : public actors::connection_link {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<std::string> frames_;
+  std::vector<std::chrono::steady_clock::time_point> times_;
   int close_code_ = 0;
+  std::size_t updates_ = 0;
 };
 
 }  // namespace cws::testing
