@@ -1,5 +1,6 @@
 #include "actors/live_updates_actor.hpp"
 
+#include <deque>
 #include <map>
 
 #include <caf/actor_system.hpp>
@@ -20,8 +21,9 @@ constexpr std::chrono::seconds reply_grace{5};
 
 // The sessions watching one (scope, query). Invariants: `running` is true
 // while one run of the query is in flight, `scheduled` while a run_atom for
-// it is on its way; a group is never run twice within the minimum interval;
-// `dirty` says a change reached the group after its last run started.
+// it is on its way, `queued` while its key waits in `live_state::waiting`; a
+// group is never run twice within the minimum interval; `dirty` says a
+// change reached the group after its last run started.
 struct live_group {
   protocol::list_query query;
   protocol::viewer_scope scope;
@@ -29,11 +31,13 @@ struct live_group {
   bool dirty = false;
   bool running = false;
   bool scheduled = false;
+  bool queued = false;
   steady_time last_run{};
 };
 
-// Invariant: a session is a member of at most one group, the one `group_of`
-// names; a group with no member is removed.
+// Invariants: a session is a member of at most one group, the one `group_of`
+// names; a group with no member is removed; `runs_in_flight` counts the
+// queries sent and not yet answered, at most settings.max_concurrent_runs.
 struct live_state {
   live_updates_settings settings;
   query_actor queries;
@@ -41,6 +45,8 @@ struct live_state {
   std::map<std::string, live_group> groups;
   std::map<caf::actor_addr, std::string> group_of;
   steady_time last_change_at{};  // when the latest change event arrived
+  std::size_t runs_in_flight = 0;
+  std::deque<std::string> waiting;  // groups due to run, oldest first
   static inline const char* name = "live-updates";
 };
 
@@ -59,15 +65,32 @@ void leave(live_pointer self, const caf::actor_addr& session) {
 }
 
 void mark_dirty(live_pointer self, const std::string& key);
+void run_when_possible(live_pointer self, const std::string& key);
+
+// Starts queued runs while there is room.
+void start_waiting_runs(live_pointer self) {
+  auto& state = self->state;
+  while (state.runs_in_flight < state.settings.max_concurrent_runs && !state.waiting.empty()) {
+    auto key = std::move(state.waiting.front());
+    state.waiting.pop_front();
+    auto found = state.groups.find(key);
+    if (found == state.groups.end()) continue;  // every member left while it waited
+    found->second.queued = false;
+    run_when_possible(self, key);
+  }
+}
 
 void run(live_pointer self, const std::string& key) {
   auto& group = self->state.groups.at(key);
   group.dirty = false;
   group.running = true;
   group.last_run = std::chrono::steady_clock::now();
+  ++self->state.runs_in_flight;
   self->state.metrics->live_query_run();
   auto timeout = self->state.settings.query_timeout + reply_grace;
   auto finished = [self, key](const page_reply* reply) {
+    --self->state.runs_in_flight;
+    start_waiting_runs(self);
     auto found = self->state.groups.find(key);
     if (found == self->state.groups.end()) return;  // every member left meanwhile
     auto& group = found->second;
@@ -88,16 +111,31 @@ void run(live_pointer self, const std::string& key) {
       .then([finished](page_reply& reply) { finished(&reply); }, [finished](caf::error&) { finished(nullptr); });
 }
 
-// Runs the group's query now, or as soon as the minimum interval allows.
+// Runs a due group now when fewer than the maximum runs are in flight, or
+// queues it.
+void run_when_possible(live_pointer self, const std::string& key) {
+  auto& state = self->state;
+  auto& group = state.groups.at(key);
+  if (group.running || group.queued || !group.dirty) return;
+  if (state.runs_in_flight < state.settings.max_concurrent_runs) {
+    run(self, key);
+    return;
+  }
+  group.queued = true;
+  state.waiting.push_back(key);
+}
+
+// Runs the group's query as soon as the minimum interval and the number of
+// runs in flight allow.
 void mark_dirty(live_pointer self, const std::string& key) {
   auto found = self->state.groups.find(key);
   if (found == self->state.groups.end()) return;
   auto& group = found->second;
   group.dirty = true;
-  if (group.running || group.scheduled) return;
+  if (group.running || group.scheduled || group.queued) return;
   auto wait = group.last_run + self->state.settings.min_interval - std::chrono::steady_clock::now();
   if (wait <= steady_time::duration::zero()) {
-    run(self, key);
+    run_when_possible(self, key);
     return;
   }
   group.scheduled = true;
@@ -145,7 +183,7 @@ live_updates_actor::behavior_type live_behavior(live_pointer self, query_actor q
         auto found = self->state.groups.find(key);
         if (found == self->state.groups.end()) return;
         found->second.scheduled = false;
-        if (found->second.dirty && !found->second.running) run(self, key);
+        run_when_possible(self, key);
       },
   };
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,9 @@ struct live_updates_settings {
   // of it: changes within the window are coalesced into one run.
   std::chrono::milliseconds min_interval{250};
   std::chrono::milliseconds query_timeout{10'000};
+  // Live queries in flight at once; the others wait their turn, so that a
+  // burst of changes never crowds out the queries agents are waiting for.
+  std::size_t max_concurrent_runs = 2;
 };
 
 // Names the group of sessions that share one live query: equal exactly when

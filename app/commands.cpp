@@ -137,6 +137,9 @@ int serve(const option_values& options) {
   auto demo_count = options.integer("demo", 0, 100'000'000);
   auto demo_seed = static_cast<std::uint64_t>(options.integer("seed", 0, INT64_MAX));
   auto connections = static_cast<std::size_t>(options.integer("db-connections", 1, 64));
+  // Live re-runs may use every query connection, but no more: requests that
+  // agents wait for interleave with them instead of queueing behind a burst.
+  live.max_concurrent_runs = connections;
   auto warm_users = options.text("warm-users") == "all"
                         ? std::numeric_limits<std::uint64_t>::max()
                         : static_cast<std::uint64_t>(options.integer("warm-users", 0, 100'000'000));

@@ -486,6 +486,48 @@ TEST_F(session_test, a_change_for_another_user_does_not_run_a_scoped_query) {
   EXPECT_EQ(link->frame(2)["reason"], "update");
 }
 
+// Query stand-in that takes 20 ms per query and records how many further
+// queries were waiting in its mailbox meanwhile.
+struct slow_queries_record {
+  std::atomic<std::size_t> answered{0};
+  std::atomic<std::size_t> most_waiting{0};
+};
+
+query_actor::behavior_type slow_queries(query_actor::pointer self, std::shared_ptr<slow_queries_record> record) {
+  return {
+      [self, record](list_atom, const protocol::list_query& query, const protocol::viewer_scope&) -> page_reply {
+        auto waiting = self->mailbox().count();
+        if (waiting > record->most_waiting) record->most_waiting = waiting;
+        std::this_thread::sleep_for(20ms);
+        ++record->answered;
+        return page_of(100 + static_cast<std::int64_t>(record->answered.load()), query.paging.offset + 1, 1);
+      },
+  };
+}
+
+TEST_F(session_test, live_runs_in_flight_stay_under_the_limit) {
+  auto slow = std::make_shared<slow_queries_record>();
+  queries = stop_later(system.spawn<caf::detached>(slow_queries, slow));
+  live_settings.max_concurrent_runs = 2;
+  live = stop_later(spawn_live_updates_actor(system, queries, live_settings, metrics));
+  std::vector<std::shared_ptr<recording_link>> links;
+  for (int i = 0; i < 8; ++i) {  // eight different queries: eight groups
+    links.push_back(std::make_shared<recording_link>());
+    session_settings settings;
+    settings.initial_list = false;
+    auto session = start_session(settings, {}, links.back());
+    send(session, R"({"type":"filter_customers","filters":{"page":)" + std::to_string(i + 1) + "}}");
+    ASSERT_TRUE(wait_for_frames(*links.back(), 2));
+  }
+  std::this_thread::sleep_for(50ms);
+  auto before = slow->answered.load();
+  slow->most_waiting = 0;
+  caf::anon_send(live, changes_atom::value, change_event{1, true, {}, {}});
+  for (auto& session_link : links) EXPECT_EQ(session_link->frame(2)["reason"], "update");
+  EXPECT_EQ(slow->answered.load(), before + 8) << "one run per group";
+  EXPECT_LE(slow->most_waiting.load(), 1u) << "at most two runs in flight: the one answered and one waiting";
+}
+
 TEST_F(actors_test, cache_drops_only_the_scopes_a_change_reaches) {
   auto cache = stop_later(spawn_cache_actor(system, make_storage(), metrics));
   caf::scoped_actor self{system};
