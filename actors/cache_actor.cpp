@@ -37,8 +37,9 @@ struct cache_state {
 using cache_pointer = cache_actor::stateful_pointer<cache_state>;
 
 void finish_fetch(cache_pointer self, const protocol::viewer_scope& scope, const options_reply& reply) {
+  bool overtaken = self->state.outdated.erase(scope) > 0;
   auto options = std::get_if<protocol::filter_options>(&reply);
-  if (options && self->state.outdated.erase(scope) == 0) self->state.entries[scope] = *options;
+  if (options && !overtaken) self->state.entries[scope] = *options;
   auto waiters = std::move(self->state.pending[scope]);
   self->state.pending.erase(scope);
   for (auto& waiter : waiters) waiter(reply);

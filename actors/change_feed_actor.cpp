@@ -27,6 +27,7 @@ struct feed_state {
   // PRAGMA data_version as last seen on this connection; empty after connecting.
   std::optional<std::int64_t> data_version;
   std::chrono::steady_clock::time_point next_prune;
+  bool started = false;
   bool failing = false;  // logs a failure once, not on every poll
   static inline const char* name = "change-feed";
 };
@@ -87,7 +88,9 @@ void read_new_changes(feed_pointer self, storage::database& db) {
   }
 }
 
-void poll(feed_pointer self) {
+// Reads what other connections committed since the last look; false when the
+// log cannot be read right now (the next poll reconnects).
+bool poll(feed_pointer self) {
   auto& state = self->state;
   try {
     if (!state.db) {
@@ -109,29 +112,41 @@ void poll(feed_pointer self) {
     }
     if (state.failing) spdlog::info("change feed: reading the change log again");
     state.failing = false;
+    return true;
   } catch (const std::exception& error) {
     if (!state.failing) spdlog::warn("change feed: {} (retrying)", error.what());
     state.failing = true;
     state.db.reset();
+    return false;
   }
 }
 
 change_feed_actor::behavior_type feed_behavior(feed_pointer self, storage::database_location location,
                                                change_feed_settings settings,
                                                std::vector<change_listener> listeners,
-                                               std::shared_ptr<service_metrics> metrics,
-                                               std::shared_ptr<storage::database> connected,
-                                               std::int64_t start_after) {
+                                               std::shared_ptr<service_metrics> metrics) {
   auto& state = self->state;
   state.location = std::move(location);
   state.settings = settings;
   state.listeners = std::move(listeners);
   state.metrics = std::move(metrics);
-  state.db.emplace(std::move(*connected));
-  state.last_change_id = start_after;
-  state.next_prune = std::chrono::steady_clock::now();
-  self->send(self, poll_atom::value);
   return {
+      [self](start_atom) -> caf::result<std::int64_t> {
+        auto& state = self->state;
+        if (state.started) return state.last_change_id;
+        try {
+          state.db.emplace(state.location);
+          state.last_change_id = state.db->latest_change_id();
+        } catch (const std::exception& error) {
+          state.db.reset();
+          return caf::make_error(caf::sec::runtime_error, std::string{"the change log cannot be read: "} + error.what());
+        }
+        state.started = true;
+        state.next_prune = std::chrono::steady_clock::now();
+        self->send(self, poll_atom::value);
+        return state.last_change_id;
+      },
+      [self](sync_atom) { return self->state.started && poll(self); },
       [self](poll_atom) {
         poll(self);
         self->delayed_send(self, self->state.settings.poll_interval, poll_atom::value);
@@ -144,12 +159,7 @@ change_feed_actor::behavior_type feed_behavior(feed_pointer self, storage::datab
 change_feed_actor spawn_change_feed(caf::actor_system& system, const storage::database_location& location,
                                     change_feed_settings settings, std::vector<change_listener> listeners,
                                     std::shared_ptr<service_metrics> metrics) {
-  // Connect here, on the caller's thread, so that the starting point is fixed
-  // before the caller goes on (warming the cache, say).
-  auto connected = std::make_shared<storage::database>(location);
-  auto start_after = connected->latest_change_id();
-  return system.spawn<caf::detached>(feed_behavior, location, settings, std::move(listeners), std::move(metrics),
-                                     std::move(connected), start_after);
+  return system.spawn<caf::detached>(feed_behavior, location, settings, std::move(listeners), std::move(metrics));
 }
 
 }  // namespace cws::actors

@@ -29,10 +29,9 @@ struct change_feed_settings {
   std::size_t rows_per_read = 5000;
 };
 
-// Connects and notes the newest change before it returns, so that every
-// change committed after the call reaches the listeners. Throws
-// storage::storage_error when the database cannot be reached. Spawned
-// detached: its database calls block its own thread.
+// Spawned detached (its database calls block its own thread) and idle until
+// `start_atom`: every change committed after the answer to it reaches the
+// listeners. Start it once the schema is migrated.
 change_feed_actor spawn_change_feed(caf::actor_system& system, const storage::database_location& location,
                                     change_feed_settings settings, std::vector<change_listener> listeners,
                                     std::shared_ptr<service_metrics> metrics);

@@ -45,6 +45,7 @@ using run_atom = caf::atom_constant<caf::atom("run")>;
 using update_atom = caf::atom_constant<caf::atom("update")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using write_atom = caf::atom_constant<caf::atom("write")>;
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
 
 using steady_deadline = std::chrono::steady_clock::time_point;
 using steady_time = std::chrono::steady_clock::time_point;
@@ -114,8 +115,14 @@ using live_updates_actor = caf::typed_actor<
     caf::reacts_to<changes_atom, change_event>,
     caf::reacts_to<run_atom, std::string>>;
 
-// Tails the change log and tells its listeners. `poll_atom` is its own timer.
-using change_feed_actor = caf::typed_actor<caf::reacts_to<poll_atom>>;
+// Tails the change log and tells its listeners. `start_atom` connects, fixes
+// the starting point (answered with the last change id before it) and starts
+// polling; `sync_atom` reads what is committed right now and answers once the
+// listeners have been told (false when the log cannot be read); `poll_atom` is
+// its own timer.
+using change_feed_actor = caf::typed_actor<caf::replies_to<start_atom>::with<std::int64_t>,
+                                           caf::replies_to<sync_atom>::with<bool>,
+                                           caf::reacts_to<poll_atom>>;
 
 // Keeps the readiness flags current by asking storage now and then.
 using readiness_monitor_actor = caf::typed_actor<caf::reacts_to<check_atom>>;

@@ -18,6 +18,8 @@ namespace {
 
 // Time allowed beyond the query limit for the query actor's own answer.
 constexpr std::chrono::seconds reply_grace{5};
+// Least wait before a failed run is tried again.
+constexpr std::chrono::milliseconds failed_run_pause{1000};
 
 // The sessions watching one (scope, query). Invariants: `running` is true
 // while one run of the query is in flight, `scheduled` while a run_atom for
@@ -33,6 +35,9 @@ struct live_group {
   bool scheduled = false;
   bool queued = false;
   steady_time last_run{};
+  // Tells this group from an earlier one under the same key, whose run may
+  // still be in flight: such a run's answer is dropped.
+  std::uint64_t generation = 0;
 };
 
 // Invariants: a session is a member of at most one group, the one `group_of`
@@ -46,6 +51,7 @@ struct live_state {
   std::map<caf::actor_addr, std::string> group_of;
   steady_time last_change_at{};  // when the latest change event arrived
   std::size_t runs_in_flight = 0;
+  std::uint64_t groups_made = 0;
   std::deque<std::string> waiting;  // groups due to run, oldest first
   static inline const char* name = "live-updates";
 };
@@ -88,14 +94,27 @@ void run(live_pointer self, const std::string& key) {
   ++self->state.runs_in_flight;
   self->state.metrics->live_query_run();
   auto timeout = self->state.settings.query_timeout + reply_grace;
-  auto finished = [self, key](const page_reply* reply) {
+  auto finished = [self, key, generation = group.generation](const page_reply* reply) {
     --self->state.runs_in_flight;
     start_waiting_runs(self);
     auto found = self->state.groups.find(key);
-    if (found == self->state.groups.end()) return;  // every member left meanwhile
+    // Every member left meanwhile (the group may even have been made anew).
+    if (found == self->state.groups.end() || found->second.generation != generation) return;
     auto& group = found->second;
     group.running = false;
-    if (auto page = reply ? std::get_if<protocol::customer_page>(reply) : nullptr) {
+    auto page = reply ? std::get_if<protocol::customer_page>(reply) : nullptr;
+    if (!page) {
+      // Timeout or database away: the change is still unseen, so try again,
+      // no sooner than a second from now.
+      group.dirty = true;
+      if (!group.scheduled && !group.queued) {
+        group.scheduled = true;
+        self->delayed_send(self, std::max<std::chrono::milliseconds>(self->state.settings.min_interval, failed_run_pause),
+                           run_atom::value, key);
+      }
+      return;
+    }
+    {
       auto list = std::make_shared<live_list>();
       list->query_key = key;
       list->json = protocol::customers_list_json(group.query, *page, {}, std::nullopt, protocol::now_ms(),
@@ -104,7 +123,6 @@ void run(live_pointer self, const std::string& key) {
       live_list_pointer shared = std::move(list);
       for (const auto& [address, session] : group.members) self->send(session, update_atom::value, shared);
     }
-    // A failed run (timeout, database away) is tried again with the next change.
     if (group.dirty) mark_dirty(self, key);
   };
   self->request(self->state.queries, timeout, list_atom::value, group.query, group.scope)
@@ -155,16 +173,20 @@ live_updates_actor::behavior_type live_behavior(live_pointer self, query_actor q
         auto& state = self->state;
         auto address = session.address();
         auto key = live_query_key(query, scope);
-        bool known = state.group_of.count(address) > 0;
-        leave(self, address);
+        auto previous = state.group_of.find(address);
+        bool known = previous != state.group_of.end();
+        // The same query again (refresh, resubscribe) keeps its group, and
+        // with it the state of a run in flight.
+        if (known && previous->second != key) leave(self, address);
         if (!known) self->monitor(session);
         auto [group, created] = state.groups.try_emplace(key);
         if (created) {
           group->second.query = query;
           group->second.scope = scope;
+          group->second.generation = ++state.groups_made;
         }
         group->second.members.emplace(address, std::move(session));
-        state.group_of.emplace(address, key);
+        state.group_of[address] = key;
         // A change that arrived after the session's query started may have
         // committed after that query read: look again.
         if (state.last_change_at >= query_started) mark_dirty(self, key);

@@ -137,9 +137,9 @@ int serve(const option_values& options) {
   auto demo_count = options.integer("demo", 0, 100'000'000);
   auto demo_seed = static_cast<std::uint64_t>(options.integer("seed", 0, INT64_MAX));
   auto connections = static_cast<std::size_t>(options.integer("db-connections", 1, 64));
-  // Live re-runs may use every query connection, but no more: requests that
-  // agents wait for interleave with them instead of queueing behind a burst.
-  live.max_concurrent_runs = connections;
+  // Live re-runs leave one query connection to the requests agents wait for
+  // (with a single connection they take turns with them).
+  live.max_concurrent_runs = std::max<std::size_t>(1, connections - 1);
   auto warm_users = options.text("warm-users") == "all"
                         ? std::numeric_limits<std::uint64_t>::max()
                         : static_cast<std::uint64_t>(options.integer("warm-users", 0, 100'000'000));
@@ -157,7 +157,8 @@ int serve(const option_values& options) {
   auto writer = actors::spawn_storage_actor(system, location);
   auto options_cache = actors::spawn_cache_actor(system, storage, metrics);
   auto live_updates = actors::spawn_live_updates_actor(system, queries, live, metrics);
-  actors::change_feed_actor change_feed;
+  // Idle until started below, once the schema is migrated.
+  auto change_feed = actors::spawn_change_feed(system, location, feed, {options_cache, live_updates}, metrics);
   auto stop_actors = [&] {
     for (auto actor : {caf::actor_cast<caf::actor>(storage), caf::actor_cast<caf::actor>(health_storage),
                        caf::actor_cast<caf::actor>(queries), caf::actor_cast<caf::actor>(options_cache),
@@ -170,7 +171,7 @@ int serve(const option_values& options) {
   caf::actor monitor;
   try {
     net::server_services services{&system, sessions, {queries, options_cache, live_updates, metrics}, readiness,
-                                  writer, options.text("admin-token")};
+                                  writer, change_feed, options.text("admin-token")};
     server = std::make_unique<net::server>(network, services);
     server->start();
     caf::scoped_actor self{system};
@@ -184,7 +185,7 @@ int serve(const option_values& options) {
     }
     // From here on every committed change reaches the cache and the live
     // updates, so the warm answers below cannot miss one.
-    change_feed = actors::spawn_change_feed(system, location, feed, {options_cache, live_updates}, metrics);
+    ask<std::int64_t>(self, change_feed, actors::start_atom::value);
     std::vector<protocol::viewer_scope> scopes{protocol::viewer_scope{}};
     if (sessions.auth == actors::auth_mode::jwt && warm_users > 0)
       for (auto user : ask<std::vector<std::int64_t>>(self, health_storage, actors::users_atom::value, warm_users))
@@ -193,6 +194,7 @@ int serve(const option_values& options) {
     if (!ask<bool>(self, options_cache, actors::warm_atom::value, scopes))
       throw std::runtime_error("the filter options could not be computed");
     readiness->cache_warm = true;
+    readiness->started = true;
     spdlog::info("filter options warm for {} scope(s) in {} ms", scopes.size(),
                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - warm_started).count());
   } catch (const std::exception& error) {

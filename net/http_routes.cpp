@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/metrics.hpp"
+#include "net/web_page.hpp"
 
 namespace cws::net {
 
@@ -42,6 +43,13 @@ http::message_generator answer_http_request(const http::request<http::string_bod
     metrics.http_request(route, static_cast<unsigned>(status));
     return http::message_generator{make_response(request, status, type, std::move(body))};
   };
+  if (is_websocket_path(path) && !context.services.readiness->started) {
+    auto response = make_response(request, http::status::service_unavailable, "application/json",
+                                  json_error("the server is starting: try again shortly"));
+    response.set(http::field::retry_after, "1");
+    metrics.http_request("/ws/customers/", 503);
+    return http::message_generator{std::move(response)};
+  }
   if (is_websocket_path(path)) {
     auto response = make_response(request, http::status::upgrade_required, "application/json",
                                   json_error("this endpoint speaks WebSocket: send an upgrade request"));
@@ -49,13 +57,24 @@ http::message_generator answer_http_request(const http::request<http::string_bod
     metrics.http_request("/ws/customers/", 426);
     return http::message_generator{std::move(response)};
   }
-  bool known = path == "/healthz" || path == "/readyz" || path == "/metrics";
+  bool page = path == "/" || path == "/index.html";
+  bool known = page || path == "/healthz" || path == "/readyz" || path == "/metrics";
   if (!known) return reply("not_found", http::status::not_found, "application/json", json_error("not found"));
+  std::string_view route = page ? "/" : path;
   if (request.method() != http::verb::get && request.method() != http::verb::head) {
     auto response = make_response(request, http::status::method_not_allowed, "application/json",
                                   json_error("only GET and HEAD are allowed here"));
     response.set(http::field::allow, "GET, HEAD");
-    metrics.http_request(path, 405);
+    metrics.http_request(route, 405);
+    return http::message_generator{std::move(response)};
+  }
+  if (page) {
+    auto response =
+        make_response(request, http::status::ok, "text/html; charset=utf-8", std::string{web_page_html()});
+    response.set("Content-Security-Policy", web_page_content_security_policy);
+    response.set("X-Content-Type-Options", "nosniff");
+    response.set("Referrer-Policy", "no-referrer");
+    metrics.http_request(route, 200);
     return http::message_generator{std::move(response)};
   }
   if (path == "/healthz") return reply(path, http::status::ok, "application/json", R"({"status":"ok"})");

@@ -1,4 +1,5 @@
-// Plain HTTP requests on the service port: health, readiness, metrics.
+// Plain HTTP requests on the service port: the web page, health, readiness,
+// metrics.
 // Internal to net/: includes Beast.
 #pragma once
 

@@ -46,21 +46,29 @@ void http_session::on_read(beast::error_code error, std::size_t) {
   if (error) return;  // timeout or a broken request: drop the connection
   auto request = parser_->release();
   if (beast::websocket::is_upgrade(request)) {
-    if (is_websocket_path(request.target()) && !context_->stopping) {
+    if (is_websocket_path(request.target()) && !context_->stopping && context_->services.readiness->started) {
       stream_.expires_never();  // the WebSocket sets its own timeouts
       std::make_shared<websocket_session>(stream_.release_socket(), context_)->run(std::move(request));
       return;
     }
   }
   if (protocol::is_write_api_path(request.target())) {
+    // Counted until its answer is written (or the connection is gone).
+    ++context_->writes_in_flight;
+    std::shared_ptr<void> in_flight(nullptr, [context = context_](void*) { --context->writes_in_flight; });
     // The answer may come from an actor thread: it hops onto this stream's
     // executor before it is written.
-    answer_write_request(request, *context_, [self = shared_from_this()](http::response<http::string_body> response) {
-      boost::asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-        bool keep_alive = response.keep_alive();
-        self->send(http::message_generator{std::move(response)}, keep_alive);
-      });
-    });
+    answer_write_request(request, *context_,
+                         [self = shared_from_this(), in_flight](http::response<http::string_body> response) mutable {
+                           // Moved on: whoever keeps this callback no longer counts as in flight.
+                           boost::asio::post(self->stream_.get_executor(),
+                                             [self, in_flight = std::move(in_flight),
+                                              response = std::move(response)]() mutable {
+                                               bool keep_alive = response.keep_alive();
+                                               self->answer_in_flight_ = std::move(in_flight);
+                                               self->send(http::message_generator{std::move(response)}, keep_alive);
+                                             });
+                         });
     return;
   }
   auto message = answer_http_request(request, *context_);
@@ -70,11 +78,15 @@ void http_session::on_read(beast::error_code error, std::size_t) {
 
 void http_session::send(http::message_generator message, bool keep_alive) {
   keep_alive = keep_alive && !context_->stopping;
+  // The read's deadline may have passed while a write waited for the
+  // database; the answer gets a deadline of its own.
+  stream_.expires_after(request_timeout);
   beast::async_write(stream_, std::move(message),
                      beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
 }
 
 void http_session::on_write(bool keep_alive, beast::error_code error, std::size_t) {
+  answer_in_flight_.reset();
   if (error) return;
   if (!keep_alive) return close();
   read_next();

@@ -32,6 +32,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
   boost::beast::flat_buffer buffer_;
   std::shared_ptr<server_context> context_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  // Held while a write-API answer is being written (see writes_in_flight).
+  std::shared_ptr<void> answer_in_flight_;
 };
 
 }  // namespace cws::net

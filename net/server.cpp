@@ -102,6 +102,8 @@ class listener : public std::enable_shared_from_this<listener> {
 
 // How long a shutdown waits for the WebSocket closes to go out.
 constexpr std::chrono::seconds close_grace{5};
+// As long as the write API waits for one write (net/write_api.cpp), and a little more.
+constexpr std::chrono::seconds write_answer_grace{35};
 
 }  // namespace
 
@@ -168,6 +170,11 @@ void server::shut_down() {
                         "server shutting down");
   auto give_up = std::chrono::steady_clock::now() + close_grace;
   while (impl_->context->websockets.size() > 0 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Writes already handed to the writer commit whatever happens; wait (as
+  // long as a write may take) until their answers are written too.
+  give_up = std::chrono::steady_clock::now() + write_answer_grace;
+  while (impl_->context->writes_in_flight > 0 && std::chrono::steady_clock::now() < give_up)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   impl_->io.stop();
   for (auto& thread : impl_->threads) thread.join();

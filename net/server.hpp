@@ -32,6 +32,9 @@ struct server_services {
   // The write API: the storage actor that runs the writes, and the bearer
   // token it asks for (empty: the write API answers 403).
   actors::storage_actor writer;
+  // Told after each write, so that its answer leaves only once the cache and
+  // the live updates have heard of the change.
+  actors::change_feed_actor change_feed;
   std::string admin_token;
 };
 

@@ -35,6 +35,9 @@ struct server_context {
   server_services services;
   websocket_registry websockets;
   std::atomic<bool> stopping{false};
+  // Write-API requests handed to the writer whose answer is not written yet;
+  // a shutdown waits for them, so that a committed write is also answered.
+  std::atomic<int> writes_in_flight{0};
 };
 
 }  // namespace cws::net

@@ -12,18 +12,21 @@ namespace cws::net {
 // (between start_write and finish_write); bytes() is the sum of the sizes of
 // the queued frames; at most one replaceable frame waits behind the one being
 // written, so a client that stops reading holds at most one live update,
-// however many are produced for it.
+// however many are produced for it; frames leave in the order they were
+// pushed, except that a replaced update leaves no trace.
 class write_queue {
  public:
-  // Queues `frame`. A replaceable frame (a live update) takes the place of a
-  // replaceable one that is still waiting: the newer list wins.
+  // Queues `frame`. A replaceable frame (a live update) drops a replaceable
+  // one that is still waiting and goes to the back: the newer list wins, and
+  // never overtakes an answer queued before it (the client would otherwise
+  // see that older answer last).
   void push(std::string frame, bool replaceable) {
     if (replaceable) {
       for (auto waiting = frames_.begin() + (writing_ ? 1 : 0); waiting != frames_.end(); ++waiting) {
         if (!waiting->replaceable) continue;
-        bytes_ = bytes_ - waiting->text.size() + frame.size();
-        waiting->text = std::move(frame);
-        return;
+        bytes_ -= waiting->text.size();
+        frames_.erase(waiting);
+        break;  // the invariant allows only one
       }
     }
     bytes_ += frame.size();

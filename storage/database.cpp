@@ -466,7 +466,10 @@ std::vector<change_record> database::read_changes(std::int64_t after_id, std::si
 std::int64_t database::latest_change_id() {
   try {
     long long id = 0;
-    impl_->session << "SELECT coalesce(max(id), 0) FROM change_log", soci::into(id);
+    // AUTOINCREMENT's counter survives pruning, when max(id) would not.
+    impl_->session << "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'change_log'),"
+                      " (SELECT max(id) FROM change_log), 0)",
+        soci::into(id);
     return id;
   } catch (...) {
     detail::rethrow_as_storage_error("latest_change_id");

@@ -193,6 +193,8 @@ struct recorded_queries {
   // Stands for the data: each answer's total is 100 + data_version, so a
   // test "writes" by raising it.
   std::atomic<int> data_version{0};
+  // While positive, queries fail (as a timeout would) and count it down.
+  std::atomic<int> failures_to_give{0};
   std::size_t query_count() {
     std::lock_guard lock{mutex};
     return queries.size();
@@ -205,6 +207,10 @@ query_actor::behavior_type recording_queries(query_actor::pointer, std::shared_p
         std::lock_guard lock{record->mutex};
         record->queries.push_back(query);
         record->scopes.push_back(scope);
+        if (record->failures_to_give > 0) {
+          --record->failures_to_give;
+          return protocol::protocol_error{protocol::error_code::timeout, "the query took too long"};
+        }
         return page_of(100 + record->data_version.load(), query.paging.offset + 1,
                        static_cast<int>(std::min<std::int64_t>(query.paging.limit, 3)));
       },
@@ -503,6 +509,36 @@ query_actor::behavior_type slow_queries(query_actor::pointer self, std::shared_p
         return page_of(100 + static_cast<std::int64_t>(record->answered.load()), query.paging.offset + 1, 1);
       },
   };
+}
+
+TEST_F(session_test, a_failed_re_run_is_tried_again) {
+  start_session({});
+  ASSERT_TRUE(wait_for_frames(*link, 2));
+  std::this_thread::sleep_for(50ms);
+  record->failures_to_give = 1;
+  auto before = record->query_count();
+  write_and_announce();
+  auto pushed = link->frame(2, 5s);
+  EXPECT_EQ(pushed["reason"], "update") << "pushed once the second run succeeded, with no further change";
+  EXPECT_EQ(pushed["count"], 101);
+  EXPECT_EQ(record->query_count(), before + 2);
+}
+
+TEST_F(session_test, refreshing_the_same_query_keeps_one_run_at_a_time) {
+  auto session = start_session({});
+  ASSERT_TRUE(wait_for_frames(*link, 2));
+  // Re-watching the same query (refresh) while changes arrive must neither
+  // start a second run beside the first nor lose the newest answer.
+  for (int i = 0; i < 5; ++i) {
+    write_and_announce();
+    send(session, R"({"type":"refresh_customers"})");
+  }
+  std::this_thread::sleep_for(800ms);
+  auto frames = link->frame_count();
+  ASSERT_GE(frames, 7u);
+  std::int64_t last_count = 0;
+  for (std::size_t i = 2; i < frames; ++i) last_count = link->frame(i)["count"];
+  EXPECT_EQ(last_count, 105) << "the last list sent is current";
 }
 
 TEST_F(session_test, live_runs_in_flight_stay_under_the_limit) {

@@ -24,19 +24,20 @@ TEST(write_queue_test, keeps_order_and_counts_bytes) {
   EXPECT_EQ(queue.bytes(), 0u);
 }
 
-TEST(write_queue_test, a_newer_update_replaces_a_waiting_one_in_place) {
+TEST(write_queue_test, a_newer_update_drops_a_waiting_one_and_never_overtakes_an_answer) {
   write_queue queue;
   queue.push("answer", false);
   queue.push("update-1", true);
-  queue.push("pong", false);
+  queue.push("answer-to-a-new-query", false);
   queue.push("update-2-longer", true);
   ASSERT_EQ(queue.size(), 3u);
-  EXPECT_EQ(queue.bytes(), std::string{"answer"}.size() + std::string{"update-2-longer"}.size() + 4);
+  EXPECT_EQ(queue.bytes(), std::string{"answer"}.size() + std::string{"answer-to-a-new-query"}.size() +
+                               std::string{"update-2-longer"}.size());
   EXPECT_EQ(queue.start_write(), "answer");
   queue.finish_write();
-  EXPECT_EQ(queue.start_write(), "update-2-longer") << "the newer list took the older one's place";
+  EXPECT_EQ(queue.start_write(), "answer-to-a-new-query") << "the older update is gone";
   queue.finish_write();
-  EXPECT_EQ(queue.start_write(), "pong");
+  EXPECT_EQ(queue.start_write(), "update-2-longer") << "the newest list comes last";
 }
 
 TEST(write_queue_test, the_update_being_written_is_never_replaced) {
