@@ -9,12 +9,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <random>
 #include <sstream>
@@ -23,6 +30,8 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -90,12 +99,12 @@ std::string shorten(const std::string& s, size_t max) {
 
 namespace {
 
-// Starts CWS_BINARY with `args`; stdout+stderr to `out_path` (appended).
-pid_t spawn(const std::vector<std::string>& args, const std::string& cwd, const std::string& out_path,
-            const std::string& stdin_path, std::string& error) {
-  std::vector<std::string> argv_s;
-  argv_s.push_back(CWS_BINARY);
-  for (const auto& a : args) argv_s.push_back(a);
+// Starts `command` (a program, found on PATH when it has no slash, and its
+// arguments) without the CUSTOMER_WS_* environment; stdout+stderr to
+// `out_path` (appended).
+pid_t spawn_command(const std::vector<std::string>& command, const std::string& cwd, const std::string& out_path,
+                    const std::string& stdin_path, std::string& error) {
+  std::vector<std::string> argv_s(command);
   std::vector<char*> argv;
   for (auto& s : argv_s) argv.push_back(s.data());
   argv.push_back(nullptr);
@@ -125,13 +134,21 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& cwd, const 
     if (::syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
 #endif
       for (int fd = 3; fd < 4096; ++fd) ::close(fd);
-    ::execve(argv[0], argv.data(), envp.data());
+    ::execvpe(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(out_fd);
   ::close(in_fd);
   if (pid < 0) error = std::string("fork: ") + std::strerror(errno);
   return pid;
+}
+
+// Starts CWS_BINARY with `args` (see spawn_command).
+pid_t spawn(const std::vector<std::string>& args, const std::string& cwd, const std::string& out_path,
+            const std::string& stdin_path, std::string& error) {
+  std::vector<std::string> command{CWS_BINARY};
+  command.insert(command.end(), args.begin(), args.end());
+  return spawn_command(command, cwd, out_path, stdin_path, error);
 }
 
 std::string describe_status(int st) {
@@ -172,6 +189,20 @@ int free_port() {
 
 }  // namespace
 
+// Waits for `pid` (killing it past `timeout`) and fills `r` with how it ended
+// and what it wrote to `out`.
+static void collect(pid_t pid, std::chrono::milliseconds timeout, const std::string& out, ProcessResult& r) {
+  int st = 0;
+  if (!wait_for(pid, timeout, st)) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &st, 0);
+    r.timed_out = true;
+  }
+  if (!r.timed_out && WIFEXITED(st)) r.exit_code = WEXITSTATUS(st);
+  if (WIFSIGNALED(st)) r.signal = WTERMSIG(st);
+  r.output = read_file(out);
+}
+
 ProcessResult run_binary(const std::vector<std::string>& args, std::chrono::milliseconds timeout,
                          const std::string& stdin_path, const std::string& cwd) {
   ProcessResult r;
@@ -183,15 +214,7 @@ ProcessResult run_binary(const std::vector<std::string>& args, std::chrono::mill
     r.output = error;
     return r;
   }
-  int st = 0;
-  if (!wait_for(pid, timeout, st)) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &st, 0);
-    r.timed_out = true;
-  }
-  if (!r.timed_out && WIFEXITED(st)) r.exit_code = WEXITSTATUS(st);
-  if (WIFSIGNALED(st)) r.signal = WTERMSIG(st);
-  r.output = read_file(out);
+  collect(pid, timeout, out, r);
   return r;
 }
 
@@ -371,6 +394,13 @@ Server& shared_server(const std::string& name) {
     if (name == "jwt") extra = {"--auth", "jwt", "--jwt-secret", kJwtSecret};
     s.server = std::make_unique<Server>(name, dataset_jsonl_path(), extra);
   }
+  return shared_server(name, [] { return std::string(); }, {});
+}
+
+Server& shared_server(const std::string& name, const std::function<std::string()>& jsonl_path,
+                      const std::vector<std::string>& extra_args) {
+  Shared& s = shared_map()[name];
+  if (!s.server) s.server = std::make_unique<Server>(name, jsonl_path(), extra_args);
   if (!s.server->running()) {
     if (s.starts > 0 && s.error.empty()) {
       std::cerr << "[harness] shared server '" << name << "' died (" << s.server->status_text()
@@ -433,6 +463,68 @@ bool run_with_timeout(net::io_context& ioc, std::chrono::milliseconds timeout, b
 }  // namespace
 
 HttpResponse http_get(int port, const std::string& target, std::chrono::milliseconds timeout) {
+  return http_request(port, "GET", target, "", {}, timeout);
+}
+
+// ---- HTTP with a method, a body and headers ------------------------------------------
+
+namespace {
+
+bool iequals(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+http::request<http::string_body> make_request(const std::string& method, const std::string& target,
+                                              const std::string& body, const Headers& headers, int port,
+                                              bool keep_alive) {
+  http::request<http::string_body> req;
+  req.method_string(method);
+  req.target(target);
+  req.version(11);
+  req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
+  req.set(http::field::user_agent, "cws-integration-tests");
+  bool has_type = false;
+  for (const auto& [k, v] : headers) has_type = has_type || iequals(k, "Content-Type");
+  if (!body.empty() && !has_type) req.set(http::field::content_type, "application/json");
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  req.content_length(body.size());
+  req.keep_alive(keep_alive);
+  return req;
+}
+
+void fill_response(HttpResponse& out, const http::response<http::string_body>& res) {
+  out.status = static_cast<int>(res.result_int());
+  out.body = res.body();
+  out.content_type = std::string(res[http::field::content_type]);
+  for (const auto& field : res) out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+}
+
+}  // namespace
+
+std::string HttpResponse::header(const std::string& name) const {
+  for (const auto& [k, v] : headers)
+    if (iequals(k, name)) return v;
+  return "";
+}
+
+json HttpResponse::json_body() const {
+  try {
+    return json::parse(body);
+  } catch (const std::exception&) {
+    return {{"<not JSON>", shorten(body, 1000)}};
+  }
+}
+
+std::string HttpResponse::describe() const {
+  if (status == 0) return "no answer: " + error;
+  return "HTTP " + std::to_string(status) + " " + shorten(body, 1500);
+}
+
+HttpResponse http_request(int port, const std::string& method, const std::string& target, const std::string& body,
+                          const Headers& headers, std::chrono::milliseconds timeout) {
   HttpResponse out;
   net::io_context ioc;
   beast::tcp_stream stream(ioc);
@@ -443,33 +535,155 @@ HttpResponse http_get(int port, const std::string& target, std::chrono::millisec
   boost::system::error_code ec;
   const tcp::endpoint ep(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
   const auto deadline = Clock::now() + timeout;
-  auto left = [&] {
-    return std::max(1ms, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
-  };
-  if (!run_with_timeout(ioc, left(), ec, [&](auto h) { stream.async_connect(ep, std::move(h)); }, cancel) || ec) {
+  if (!run_with_timeout(ioc, timeout, ec, [&](auto h) { stream.async_connect(ep, std::move(h)); }, cancel) || ec) {
     out.error = "connect: " + ec.message();
     return out;
   }
-  http::request<http::empty_body> req{http::verb::get, target, 11};
-  req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
-  req.set(http::field::connection, "close");
-  if (!run_with_timeout(ioc, left(), ec, [&](auto h) { http::async_write(stream, req, std::move(h)); }, cancel) ||
-      ec) {
-    out.error = "write: " + ec.message();
+  auto req = make_request(method, target, body, headers, port, false);
+  // Write and read at the same time: the answer may come before the body
+  // has been read (413), and the server may then stop reading.
+  bool write_done = false, read_done = false;
+  boost::system::error_code write_ec, read_ec;
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64ull * 1024 * 1024);
+  http::async_write(stream, req, [&](boost::system::error_code e, std::size_t) {
+    write_ec = e;
+    write_done = true;
+  });
+  http::async_read(stream, buffer, parser, [&](boost::system::error_code e, std::size_t) {
+    read_ec = e;
+    read_done = true;
+  });
+  ioc.restart();
+  while (!read_done && Clock::now() < deadline) {
+    ioc.run_one_for(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()) + 1ms);
+  }
+  if (!read_done) {
+    cancel();
+    ioc.restart();
+    ioc.run_for(2000ms);
+    out.error = "read: timed out after " + std::to_string(timeout.count()) + " ms" +
+                (write_done ? (write_ec ? " (write failed: " + write_ec.message() + ")" : "") : " (still writing)");
     return out;
   }
+  cancel();
+  ioc.restart();
+  ioc.run_for(2000ms);  // lets the write's handler run
+  if (read_ec) {
+    out.error = "read: " + read_ec.message() + (write_ec ? " (write: " + write_ec.message() + ")" : "");
+    return out;
+  }
+  fill_response(out, parser.get());
+  return out;
+}
+
+struct HttpClient::Impl {
+  net::io_context ioc;
+  std::unique_ptr<beast::tcp_stream> stream;
   beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  if (!run_with_timeout(ioc, left(), ec, [&](auto h) { http::async_read(stream, buffer, res, std::move(h)); },
-                        cancel) ||
+  int port = 0;
+  void kill_socket() {
+    boost::system::error_code ignored;
+    if (stream) stream->socket().close(ignored);
+  }
+};
+
+HttpClient::HttpClient() : impl_(std::make_unique<Impl>()) {}
+HttpClient::~HttpClient() { close(); }
+
+std::string HttpClient::connect(int port) {
+  auto& d = *impl_;
+  d.stream = std::make_unique<beast::tcp_stream>(d.ioc);
+  d.buffer.clear();
+  d.port = port;
+  boost::system::error_code ec;
+  const tcp::endpoint ep(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
+  if (!run_with_timeout(d.ioc, kReadTimeout, ec, [&](auto h) { d.stream->async_connect(ep, std::move(h)); },
+                        [&] { d.kill_socket(); }) ||
+      ec)
+    return "connect: " + ec.message();
+  return "";
+}
+
+bool HttpClient::send(const std::string& method, const std::string& target, const std::string& body,
+                      const Headers& headers, std::string* error) {
+  auto& d = *impl_;
+  if (!d.stream) {
+    if (error) *error = "not connected";
+    return false;
+  }
+  auto req = make_request(method, target, body, headers, d.port, true);
+  boost::system::error_code ec;
+  if (!run_with_timeout(d.ioc, kReadTimeout, ec, [&](auto h) { http::async_write(*d.stream, req, std::move(h)); },
+                        [&] { d.kill_socket(); }) ||
+      ec) {
+    if (error) *error = "write: " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+HttpResponse HttpClient::receive(std::chrono::milliseconds timeout) {
+  auto& d = *impl_;
+  HttpResponse out;
+  if (!d.stream) {
+    out.error = "not connected";
+    return out;
+  }
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64ull * 1024 * 1024);
+  boost::system::error_code ec;
+  if (!run_with_timeout(d.ioc, timeout, ec, [&](auto h) { http::async_read(*d.stream, d.buffer, parser, std::move(h)); },
+                        [&] { d.kill_socket(); }) ||
       ec) {
     out.error = "read: " + ec.message();
     return out;
   }
-  out.status = static_cast<int>(res.result_int());
-  out.body = res.body();
-  out.content_type = std::string(res[http::field::content_type]);
+  fill_response(out, parser.get());
   return out;
+}
+
+HttpResponse HttpClient::request(const std::string& method, const std::string& target, const std::string& body,
+                                 const Headers& headers, std::chrono::milliseconds timeout) {
+  std::string error;
+  if (!send(method, target, body, headers, &error)) {
+    HttpResponse out;
+    out.error = error;
+    return out;
+  }
+  return receive(timeout);
+}
+
+void HttpClient::close() {
+  if (impl_ && impl_->stream) {
+    impl_->kill_socket();
+    impl_->stream.reset();
+  }
+}
+
+ProcessResult run_program(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+  ProcessResult r;
+  if (args.empty()) {
+    r.output = "run_program: no program";
+    return r;
+  }
+  const std::string dir = make_temp_dir("prog");
+  const std::string out = dir + "/out";
+  std::string error;
+  const pid_t pid = spawn_command(args, dir, out, "", error);
+  if (pid < 0) {
+    r.output = error;
+    return r;
+  }
+  collect(pid, timeout, out, r);
+  return r;
+}
+
+std::string sqlite_path(const std::string& db_url) {
+  const std::string prefix = "sqlite:";
+  if (db_url.compare(0, prefix.size(), prefix) != 0) return "";
+  return db_url.substr(prefix.size());
 }
 
 // ---- WebSocket client -------------------------------------------------------------
@@ -661,6 +875,185 @@ void WsClient::close() {
   boost::system::error_code ec;
   d.run(1000ms, ec, [&](auto h) { d.ws->async_close(websocket::close_code::normal, std::move(h)); });
   d.kill_socket();
+}
+
+// ---- WebSocket client with a background reader ---------------------------------------
+
+json WsListener::Event::message() const {
+  if (event.kind != WsEvent::Text) return {{"type", "<no message>"}, {"__error", event.describe()}};
+  try {
+    return json::parse(event.data);
+  } catch (const std::exception& e) {
+    return {{"type", "<not JSON>"}, {"__error", std::string(e.what()) + ": " + shorten(event.data, 500)}};
+  }
+}
+
+struct WsListener::Impl {
+  net::io_context ioc;
+  std::unique_ptr<websocket::stream<beast::tcp_stream>> ws;
+  beast::flat_buffer buffer;
+  std::thread thread;
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::deque<Event> queue;
+  bool ended = false;  // the connection ended (an event says how)
+
+  void push(Event e) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      queue.push_back(std::move(e));
+    }
+    arrived.notify_all();
+  }
+
+  void read_loop() {
+    ws->async_read(buffer, [this](boost::system::error_code ec, std::size_t) {
+      Event e;
+      e.at = Clock::now();
+      if (!ec) {
+        e.event.kind = ws->got_text() ? WsEvent::Text : WsEvent::Binary;
+        e.event.data = beast::buffers_to_string(buffer.data());
+        buffer.consume(buffer.size());
+        push(std::move(e));
+        read_loop();
+        return;
+      }
+      e.event.kind = WsEvent::Closed;
+      e.event.close_code =
+          ws->reason().code == websocket::close_code::none ? -1 : static_cast<int>(ws->reason().code);
+      e.event.close_reason = std::string(ws->reason().reason.c_str());
+      if (ec != websocket::error::closed) e.event.error = ec.message();
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        ended = true;
+      }
+      push(std::move(e));
+    });
+  }
+
+  // Runs `operation(handler)` on the io thread and waits for it.
+  template <class Start>
+  boost::system::error_code run_on_thread(std::chrono::milliseconds timeout, Start&& start) {
+    auto promise = std::make_shared<std::promise<boost::system::error_code>>();
+    auto future = promise->get_future();
+    net::post(ioc, [start = std::forward<Start>(start), promise]() mutable {
+      start([promise](boost::system::error_code ec, auto&&...) { promise->set_value(ec); });
+    });
+    if (future.wait_for(timeout) != std::future_status::ready) {
+      net::post(ioc, [this] {
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(*ws).socket().close(ignored);
+      });
+      future.wait_for(2000ms);
+      return net::error::timed_out;
+    }
+    return future.get();
+  }
+
+  // Closes the socket, lets the read loop end, and stops the thread.
+  void stop() {
+    if (!thread.joinable()) return;
+    net::post(ioc, [this] {
+      boost::system::error_code ignored;
+      if (ws) beast::get_lowest_layer(*ws).socket().close(ignored);
+    });
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      arrived.wait_for(lock, 1000ms, [&] { return ended; });
+    }
+    ioc.stop();
+    thread.join();
+  }
+};
+
+WsListener::WsListener() : impl_(std::make_unique<Impl>()) {}
+
+WsListener::~WsListener() {
+  try {
+    close();
+  } catch (...) {
+  }
+}
+
+std::string WsListener::connect(int port, const std::string& target, const Headers& headers) {
+  auto& d = *impl_;
+  if (d.thread.joinable()) return "already connected";
+  d.ws = std::make_unique<websocket::stream<beast::tcp_stream>>(d.ioc);
+  boost::system::error_code ec;
+  auto kill = [&] {
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(*d.ws).socket().close(ignored);
+  };
+  const tcp::endpoint ep(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
+  if (!run_with_timeout(d.ioc, kReadTimeout, ec,
+                        [&](auto h) { beast::get_lowest_layer(*d.ws).async_connect(ep, std::move(h)); }, kill) ||
+      ec)
+    return "TCP connect to port " + std::to_string(port) + ": " + ec.message();
+  d.ws->set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
+    req.set(http::field::user_agent, "cws-integration-tests");
+    for (const auto& [k, v] : headers) req.set(k, v);
+  }));
+  d.ws->auto_fragment(false);
+  d.ws->read_message_max(64ull * 1024 * 1024);
+  websocket::response_type res;
+  const std::string host = "127.0.0.1:" + std::to_string(port);
+  if (!run_with_timeout(d.ioc, kReadTimeout, ec, [&](auto h) { d.ws->async_handshake(res, host, target, std::move(h)); },
+                        kill))
+    return "WebSocket handshake timed out";
+  if (ec) return "WebSocket handshake for " + target + ": " + ec.message();
+  d.ws->text(true);
+  d.ioc.restart();
+  d.read_loop();
+  d.thread = std::thread([&d] {
+    auto guard = net::make_work_guard(d.ioc);
+    d.ioc.run();
+  });
+  return "";
+}
+
+bool WsListener::send_text(const std::string& text, std::string* error) {
+  auto& d = *impl_;
+  if (!d.thread.joinable()) {
+    if (error) *error = "not connected";
+    return false;
+  }
+  auto payload = std::make_shared<std::string>(text);
+  const auto ec = d.run_on_thread(kReadTimeout, [&d, payload](auto handler) {
+    d.ws->async_write(net::buffer(*payload), [payload, handler](boost::system::error_code e, std::size_t) { handler(e); });
+  });
+  if (ec) {
+    if (error) *error = "write: " + ec.message();
+    return false;
+  }
+  return true;
+}
+
+std::optional<WsListener::Event> WsListener::next(std::chrono::steady_clock::time_point deadline) {
+  auto& d = *impl_;
+  std::unique_lock<std::mutex> lock(d.mutex);
+  if (!d.arrived.wait_until(lock, deadline, [&] { return !d.queue.empty(); })) return std::nullopt;
+  Event e = std::move(d.queue.front());
+  d.queue.pop_front();
+  return e;
+}
+
+void WsListener::close() {
+  auto& d = *impl_;
+  if (!d.thread.joinable()) return;
+  bool ended = false;
+  {
+    std::lock_guard<std::mutex> lock(d.mutex);
+    ended = d.ended;
+  }
+  if (!ended) {
+    d.run_on_thread(1000ms, [&d](auto handler) {
+      d.ws->async_close(websocket::close_code::normal, [handler](boost::system::error_code e) { handler(e); });
+    });
+    // The read loop ends when the server's close frame arrives.
+    std::unique_lock<std::mutex> lock(d.mutex);
+    d.arrived.wait_for(lock, 1000ms, [&] { return d.ended; });
+  }
+  d.stop();
 }
 
 Session open_session(int port, const std::string& target, const Headers& headers, bool initial_list) {

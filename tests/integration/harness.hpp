@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -98,6 +99,13 @@ class Server {
 // Shared servers, started on first use and stopped at the end of the run.
 // "main": the generated data set, auth none. "jwt": same data, --auth jwt.
 Server& shared_server(const std::string& name);
+// A shared server with its own data and options, started on first use and
+// stopped at the end of the run like the named ones (restarted when it died).
+// `jsonl_path` is called once, when the server is first needed, and gives
+// the file to import ("" for none). With --gtest_repeat the server (and its
+// data, as the earlier repetitions left it) is kept for the whole run.
+Server& shared_server(const std::string& name, const std::function<std::string()>& jsonl_path,
+                      const std::vector<std::string>& extra_args);
 // The error of the last start attempt of a shared server, "" when it runs.
 std::string shared_server_error(const std::string& name);
 
@@ -115,8 +123,55 @@ struct HttpResponse {
   std::string body;
   std::string content_type;
   std::string error;
+  Headers headers;  // every header of the answer, in order (http_request, HttpClient)
+  // The first header named `name` (case-insensitive), "" when absent.
+  std::string header(const std::string& name) const;
+  // The body as JSON; on a parse failure {"<not JSON>": body}.
+  nlohmann::json json_body() const;
+  // "HTTP 201 {...}" or the error, for assertion messages.
+  std::string describe() const;
 };
 HttpResponse http_get(int port, const std::string& target, std::chrono::milliseconds timeout = kReadTimeout);
+
+// One request with any method, body and headers on a new connection
+// (Connection: close). A non-empty body gets Content-Type application/json
+// unless `headers` sets one; Content-Length is always set. The answer is read
+// while the body is still being written, so a server that answers early
+// (413) and stops reading is seen.
+HttpResponse http_request(int port, const std::string& method, const std::string& target,
+                          const std::string& body = "", const Headers& headers = {},
+                          std::chrono::milliseconds timeout = kReadTimeout);
+
+// A keep-alive HTTP/1.1 connection: request() writes one request and reads its
+// answer; send() and receive() split the two, so that requests can be
+// pipelined (several sent before the first answer is read).
+class HttpClient {
+ public:
+  HttpClient();
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // "" on success, else the error.
+  std::string connect(int port);
+  bool send(const std::string& method, const std::string& target, const std::string& body = "",
+            const Headers& headers = {}, std::string* error = nullptr);
+  HttpResponse receive(std::chrono::milliseconds timeout = kReadTimeout);
+  HttpResponse request(const std::string& method, const std::string& target, const std::string& body = "",
+                       const Headers& headers = {}, std::chrono::milliseconds timeout = kReadTimeout);
+  void close();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Runs any program (found through PATH) with `args` (args[0] is the program),
+// stdin from /dev/null; its stdout and stderr together in `output`.
+ProcessResult run_program(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 60000ms);
+
+// The file of a "sqlite:PATH" database URL ("" for any other URL).
+std::string sqlite_path(const std::string& db_url);
 
 struct WsEvent {
   enum Kind { Text, Binary, Closed, Timeout, Error } kind = Error;
@@ -151,6 +206,39 @@ class WsClient {
   nlohmann::json recv(std::chrono::milliseconds timeout = kReadTimeout);
   nlohmann::json request(const nlohmann::json& req, std::chrono::milliseconds timeout = kReadTimeout);
   // Sends a close frame (1000) and waits briefly for the peer's.
+  void close();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A WebSocket connection read all the time by a background thread: every
+// message is stamped with the time it arrived and queued, so that waiting
+// for a message with a timeout never disturbs the connection (WsClient's
+// read() closes the socket when its timeout expires).
+class WsListener {
+ public:
+  struct Event {
+    WsEvent event;  // Text, Binary, Closed or Error (never Timeout)
+    std::chrono::steady_clock::time_point at;
+    // A Text event's JSON; otherwise {"type": "<no message>" or "<not JSON>", "__error": ...}.
+    nlohmann::json message() const;
+  };
+
+  WsListener();
+  ~WsListener();
+  WsListener(const WsListener&) = delete;
+  WsListener& operator=(const WsListener&) = delete;
+
+  // "" on success, else the error; the reading starts at once.
+  std::string connect(int port, const std::string& target = "/ws/customers/", const Headers& headers = {});
+  bool send_text(const std::string& text, std::string* error = nullptr);
+  // The next message (or the end of the connection) that arrived, waiting
+  // until `deadline`; nullopt when nothing came by then.
+  std::optional<Event> next(std::chrono::steady_clock::time_point deadline);
+  std::optional<Event> next(std::chrono::milliseconds timeout) { return next(std::chrono::steady_clock::now() + timeout); }
+  // Sends a close frame (1000), waits briefly, and stops the thread.
   void close();
 
  private:
