@@ -158,19 +158,13 @@ std::variant<std::int64_t, std::string> validate_pagination_value(std::string_vi
   return reading->value;
 }
 
-struct pagination_values {
-  std::optional<std::int64_t> page;
-  std::optional<std::int64_t> page_size;
-  std::optional<std::int64_t> limit;
-  std::optional<std::int64_t> offset;
-
-  std::optional<std::int64_t>& operator[](std::string_view key) {
-    if (key == "page") return page;
-    if (key == "page_size") return page_size;
-    if (key == "limit") return limit;
-    return offset;
-  }
-};
+// The field of a set of pagination values that `key` names.
+std::optional<std::int64_t>& pagination_field(connection_defaults& values, std::string_view key) {
+  if (key == "page") return values.page;
+  if (key == "page_size") return values.page_size;
+  if (key == "limit") return values.limit;
+  return values.offset;
+}
 
 // Validation of one filters object into a list_query.
 class filter_parser {
@@ -350,17 +344,17 @@ class filter_parser {
   }
 
   pagination read_pagination() {
-    pagination_values requested;
+    connection_defaults requested;
     for (const std::string_view key : pagination_keys) {
       const json* value = given(key);
       if (!value) continue;
       auto validated = validate_pagination_value(key, *value, warnings_);
       if (const auto* message = std::get_if<std::string>(&validated)) fail(*message);
-      requested[key] = std::get<std::int64_t>(validated);
+      pagination_field(requested, key) = std::get<std::int64_t>(validated);
     }
 
     // Each mode's keys in the request replace the defaults of the other mode.
-    pagination_values effective;
+    connection_defaults effective;
     if (requested.limit || requested.offset) {
       effective = requested;
       // The request's own page_size is a more specific limit than the default's.
@@ -370,10 +364,10 @@ class filter_parser {
       effective.page = requested.page ? requested.page : defaults_.page;
       effective.page_size = requested.page_size ? requested.page_size : defaults_.page_size;
     } else {
-      effective = {defaults_.page, defaults_.page_size, defaults_.limit, defaults_.offset};
+      effective = defaults_;
     }
     for (const std::string_view key : pagination_keys) {
-      if (const auto& value = effective[key]) applied_[std::string(key)] = *value;
+      if (const auto& value = pagination_field(effective, key)) applied_[std::string(key)] = *value;
     }
 
     pagination paging;
@@ -458,7 +452,7 @@ connection_parameters parse_connection_parameters(std::string_view query_string)
     pairs.emplace_back(key, value);
   }
 
-  pagination_values values;
+  connection_defaults values;
   std::vector<std::pair<std::string, std::string>> latest;  // the last value of each pagination key wins
   for (auto& [key, value] : pairs) {
     if (key == "token") {
@@ -480,9 +474,9 @@ connection_parameters parse_connection_parameters(std::string_view query_string)
       parameters.warnings.push_back(*message + " (query string value ignored)");
       continue;
     }
-    values[key] = std::get<std::int64_t>(validated);
+    pagination_field(values, key) = std::get<std::int64_t>(validated);
   }
-  parameters.defaults = {values.page, values.page_size, values.limit, values.offset};
+  parameters.defaults = values;
   return parameters;
 }
 
