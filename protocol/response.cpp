@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <functional>
+#include <string_view>
 
 #include "protocol/time.hpp"
 
@@ -22,6 +22,44 @@ json id_json(const request_id& id) {
 void add_request_id(json& message, const std::optional<request_id>& id) {
   if (id) message["request_id"] = id_json(*id);
 }
+
+// FNV-1a over a sequence of values; each value is preceded by its kind and
+// length, so that ("ab","c") and ("a","bc") differ, as do null and "".
+class fingerprint_builder {
+ public:
+  void add(std::int64_t value) {
+    byte('i');
+    bytes(&value, sizeof value);
+  }
+  void add(std::string_view text) {
+    byte('s');
+    add_length(text.size());
+    bytes(text.data(), text.size());
+  }
+  void add(const std::string& text) { add(std::string_view{text}); }
+  void add(const std::optional<std::string>& text) {
+    if (text)
+      add(std::string_view{*text});
+    else
+      byte('n');
+  }
+  std::uint64_t value() const { return hash_; }
+
+ private:
+  void add_length(std::size_t length) {
+    auto value = static_cast<std::uint64_t>(length);
+    bytes(&value, sizeof value);
+  }
+  void byte(unsigned char value) {
+    hash_ ^= value;
+    hash_ *= 1099511628211ull;
+  }
+  void bytes(const void* data, std::size_t size) {
+    const auto* next = static_cast<const unsigned char*>(data);
+    for (std::size_t index = 0; index < size; ++index) byte(next[index]);
+  }
+  std::uint64_t hash_ = 14695981039346656037ull;
+};
 
 // Stored text can hold anything; a response must still be valid UTF-8.
 std::string serialise(const json& message) { return message.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -123,8 +161,50 @@ std::string customers_list_json(const list_query& query, const customer_page& pa
   return serialise(message);
 }
 
+// Invariant: every value customers_list_json writes from the query and the
+// page goes into the fingerprint (the unit test changes each field in turn).
+// Hashing the values is a fraction of the cost of serialising them, which
+// profiling showed to be 40% of a list answer's instructions.
 std::uint64_t list_fingerprint(const list_query& query, const customer_page& page) {
-  return std::hash<std::string>{}(customers_list_json(query, page, {}, std::nullopt, 0, list_reason::update));
+  fingerprint_builder print;
+  print.add(query.applied_filters_json);
+  print.add(static_cast<std::int64_t>(query.paging.mode));
+  for (auto value : {query.paging.page, query.paging.page_size, query.paging.offset, query.paging.limit})
+    print.add(value);
+  print.add(page.total_count);
+  print.add(static_cast<std::int64_t>(page.customers.size()));
+  for (const customer_view& customer : page.customers) {
+    print.add(customer.id);
+    for (const auto* text : {&customer.first_name, &customer.last_name, &customer.username, &customer.email,
+                             &customer.phone_number, &customer.source, &customer.source_id, &customer.profile_picture})
+      print.add(*text);
+    for (auto time : {customer.created_at, customer.updated_at, customer.last_activity}) print.add(time);
+    print.add(customer.unread_count);
+    print.add(static_cast<std::int64_t>(customer.tags.size()));
+    for (const tag_view& tag : customer.tags) {
+      print.add(tag.id);
+      print.add(tag.name);
+    }
+    print.add(static_cast<std::int64_t>(customer.conversations.size()));
+    for (const conversation_view& conversation : customer.conversations) {
+      print.add(conversation.id);
+      print.add(conversation.title);
+      print.add(conversation.status);
+      print.add(conversation.source);
+      print.add(conversation.unread_count);
+      print.add(conversation.created_at);
+      print.add(conversation.updated_at);
+      print.add(static_cast<std::int64_t>(conversation.last_message.has_value()));
+      if (const auto& message = conversation.last_message) {
+        print.add(message->id);
+        print.add(message->content);
+        print.add(message->type);
+        print.add(static_cast<std::int64_t>(message->is_ai_response));
+        print.add(message->created_at);
+      }
+    }
+  }
+  return print.value();
 }
 
 std::string filter_options_json(const filter_options& options, const std::optional<request_id>& id,

@@ -99,6 +99,85 @@ customer_view full_customer() {
 
 // ---- customers_list ------------------------------------------------------------
 
+// ---- list_fingerprint -------------------------------------------------------------
+
+TEST(ListFingerprint, EqualAnswersAgreeAndEveryWrittenValueCounts) {
+  list_query query = page_query(2, 20);
+  query.applied_filters_json = R"({"source":"telegram"})";
+  customer_page page;
+  page.total_count = 41;
+  page.customers = {full_customer()};
+  const auto base = list_fingerprint(query, page);
+  EXPECT_EQ(list_fingerprint(query, page), base);
+
+  using page_change = void (*)(list_query&, customer_page&);
+  const std::vector<std::pair<const char*, page_change>> changes = {
+      {"filters", [](list_query& q, customer_page&) { q.applied_filters_json = R"({"source":"instagram"})"; }},
+      {"page", [](list_query& q, customer_page&) { q.paging.page = 3; }},
+      {"page_size", [](list_query& q, customer_page&) { q.paging.page_size = 21; }},
+      {"offset", [](list_query& q, customer_page&) { q.paging.offset = 1; }},
+      {"limit", [](list_query& q, customer_page&) { q.paging.limit = 19; }},
+      {"count", [](list_query&, customer_page& p) { p.total_count = 42; }},
+      {"a customer more", [](list_query&, customer_page& p) { p.customers.push_back(full_customer()); }},
+      {"id", [](list_query&, customer_page& p) { p.customers[0].id = 18; }},
+      {"first_name", [](list_query&, customer_page& p) { p.customers[0].first_name = "Jon"; }},
+      {"first_name null", [](list_query&, customer_page& p) { p.customers[0].first_name.reset(); }},
+      {"last_name", [](list_query&, customer_page& p) { p.customers[0].last_name = "Do"; }},
+      {"username", [](list_query&, customer_page& p) { p.customers[0].username = "jd"; }},
+      {"email", [](list_query&, customer_page& p) { p.customers[0].email = ""; }},
+      {"phone_number", [](list_query&, customer_page& p) { p.customers[0].phone_number = "+1"; }},
+      {"source", [](list_query&, customer_page& p) { p.customers[0].source = "instagram"; }},
+      {"source_id", [](list_query&, customer_page& p) { p.customers[0].source_id = "x"; }},
+      {"profile_picture", [](list_query&, customer_page& p) { p.customers[0].profile_picture.reset(); }},
+      {"created_at", [](list_query&, customer_page& p) { p.customers[0].created_at += 1; }},
+      {"updated_at", [](list_query&, customer_page& p) { p.customers[0].updated_at += 1; }},
+      {"last_activity", [](list_query&, customer_page& p) { p.customers[0].last_activity += 1; }},
+      {"unread_count", [](list_query&, customer_page& p) { p.customers[0].unread_count = 3; }},
+      {"tag id", [](list_query&, customer_page& p) { p.customers[0].tags[0].id = 7; }},
+      {"tag name", [](list_query&, customer_page& p) { p.customers[0].tags[0].name = "VIP2"; }},
+      {"a tag less", [](list_query&, customer_page& p) { p.customers[0].tags.pop_back(); }},
+      {"conversation id", [](list_query&, customer_page& p) { p.customers[0].conversations[0].id = 6; }},
+      {"title", [](list_query&, customer_page& p) { p.customers[0].conversations[0].title = "Chat"; }},
+      {"status", [](list_query&, customer_page& p) { p.customers[0].conversations[0].status = "closed"; }},
+      {"conversation source", [](list_query&, customer_page& p) { p.customers[0].conversations[0].source.reset(); }},
+      {"conversation unread", [](list_query&, customer_page& p) { p.customers[0].conversations[0].unread_count = 0; }},
+      {"conversation created_at", [](list_query&, customer_page& p) { p.customers[0].conversations[0].created_at += 1; }},
+      {"conversation updated_at", [](list_query&, customer_page& p) { p.customers[0].conversations[0].updated_at += 1; }},
+      {"a conversation less", [](list_query&, customer_page& p) { p.customers[0].conversations.pop_back(); }},
+      {"no last message", [](list_query&, customer_page& p) { p.customers[0].conversations[0].last_message.reset(); }},
+      {"message id", [](list_query&, customer_page& p) { p.customers[0].conversations[0].last_message->id = 100; }},
+      {"content", [](list_query&, customer_page& p) { p.customers[0].conversations[0].last_message->content = "Hi"; }},
+      {"type", [](list_query&, customer_page& p) { p.customers[0].conversations[0].last_message->type = "agent"; }},
+      {"is_ai_response",
+       [](list_query&, customer_page& p) { p.customers[0].conversations[0].last_message->is_ai_response = true; }},
+      {"message created_at",
+       [](list_query&, customer_page& p) { p.customers[0].conversations[0].last_message->created_at += 1; }},
+  };
+  for (const auto& [name, change] : changes) {
+    list_query changed_query = query;
+    customer_page changed_page = page;
+    change(changed_query, changed_page);
+    // The change is visible in the JSON, and so in the fingerprint.
+    ASSERT_NE(customers_list_json(changed_query, changed_page, {}, std::nullopt, now),
+              customers_list_json(query, page, {}, std::nullopt, now))
+        << name;
+    EXPECT_NE(list_fingerprint(changed_query, changed_page), base) << name;
+  }
+}
+
+TEST(ListFingerprint, TextBoundariesAndNullsAreTold) {
+  list_query query = page_query(1, 20);
+  customer_page split_one = page_of(1, 1), split_two = page_of(1, 1);
+  split_one.customers[0].first_name = "ab";
+  split_one.customers[0].last_name = "c";
+  split_two.customers[0].first_name = "a";
+  split_two.customers[0].last_name = "bc";
+  EXPECT_NE(list_fingerprint(query, split_one), list_fingerprint(query, split_two));
+  customer_page null_name = page_of(1, 1), empty_name = page_of(1, 1);
+  empty_name.customers[0].first_name = "";
+  EXPECT_NE(list_fingerprint(query, null_name), list_fingerprint(query, empty_name));
+}
+
 TEST(CustomersList, ShapeAndPagination) {
   list_query query = page_query(1, 20);
   query.applied_filters_json = R"({"has_email":"true","tags":["VIP"]})";
