@@ -44,34 +44,6 @@ struct filter_failure {
   throw filter_failure{{error_code::invalid_filter, std::move(message)}};
 }
 
-// Keeps messages short whatever the client sent (a 10 kB string, a deep
-// array): at most about 40 code points, cut on a code point boundary.
-std::string shorten(std::string_view text) {
-  constexpr std::size_t limit = 40;
-  if (text.size() <= limit) return std::string(text);
-  std::size_t cut = limit;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(text.substr(0, cut)) + "...";
-}
-
-// A client value as it appears in a message: strings in single quotes,
-// scalars as JSON. Containers are only named: dumping one recurses as deep
-// as the client nested it.
-std::string describe(const json& value) {
-  if (value.is_string()) return "'" + shorten(value.get_ref<const std::string&>()) + "'";
-  if (value.is_array()) return "an array";
-  if (value.is_object()) return "an object";
-  return shorten(value.dump());
-}
-
-bool ascii_iequals(std::string_view left, std::string_view right) {
-  return left.size() == right.size() &&
-         std::equal(left.begin(), left.end(), right.begin(), [](char a, char b) {
-           const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-           return lower(a) == lower(b);
-         });
-}
-
 // Missing, null, "", [] and "all" mean "no filter" for every filter key.
 bool means_no_filter(const json& value) {
   if (value.is_null()) return true;

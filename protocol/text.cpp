@@ -231,4 +231,19 @@ std::string_view trim_whitespace(std::string_view utf8) {
   return utf8.substr(begin, end - begin);
 }
 
+bool ascii_iequals(std::string_view left, std::string_view right) {
+  return left.size() == right.size() && std::equal(left.begin(), left.end(), right.begin(), [](char a, char b) {
+           const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+           return lower(a) == lower(b);
+         });
+}
+
+std::string shorten(std::string_view text) {
+  constexpr std::size_t limit = 40;
+  if (text.size() <= limit) return std::string(text);
+  std::size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut)) + "...";
+}
+
 }  // namespace cws::protocol

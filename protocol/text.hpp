@@ -1,5 +1,6 @@
-// UTF-8 helpers for search: validation, code point counting, case folding and
-// splitting on white space.
+// Text helpers: UTF-8 validation, code point counting, case folding and
+// splitting on white space for search; short descriptions of client values
+// for error messages.
 #pragma once
 
 #include <cstddef>
@@ -34,5 +35,24 @@ std::vector<std::string> split_on_whitespace(std::string_view utf8);
 
 // `text` without leading and trailing Unicode white space.
 std::string_view trim_whitespace(std::string_view utf8);
+
+// ASCII letters compared without case; other bytes exactly.
+bool ascii_iequals(std::string_view left, std::string_view right);
+
+// Keeps error messages short whatever a client sent: at most about 40 bytes,
+// cut on a code point boundary, with "..." when cut.
+std::string shorten(std::string_view text);
+
+// A client's JSON value as an error message shows it: strings in single
+// quotes, scalars as JSON. Containers are only named: dumping one recurses as
+// deep as the client nested it. (A template, so this header needs no JSON
+// library.)
+template <class Json>
+std::string describe(const Json& value) {
+  if (value.is_string()) return "'" + shorten(value.template get_ref<const std::string&>()) + "'";
+  if (value.is_array()) return "an array";
+  if (value.is_object()) return "an object";
+  return shorten(value.dump());
+}
 
 }  // namespace cws::protocol

@@ -45,26 +45,6 @@ struct refusal {
   refuse(write_status::invalid, "invalid_field", field, std::string(field) + ": " + problem);
 }
 
-// At most about 40 bytes of whatever the client sent, cut on a code point
-// boundary.
-std::string shorten(std::string_view text) {
-  constexpr std::size_t limit = 40;
-  if (text.size() <= limit) return std::string(text);
-  std::size_t cut = limit;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(text.substr(0, cut)) + "...";
-}
-
-// A client value as a message shows it: strings in single quotes, scalars as
-// JSON; containers are only named (dumping one recurses as deep as the client
-// nested it).
-std::string describe(const json& value) {
-  if (value.is_string()) return "'" + shorten(value.get_ref<const std::string&>()) + "'";
-  if (value.is_array()) return "an array";
-  if (value.is_object()) return "an object";
-  return shorten(value.dump());
-}
-
 std::string_view trim_ascii(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return {};
@@ -495,13 +475,6 @@ std::array<unsigned char, SHA256_DIGEST_LENGTH> digest(std::string_view text) {
   std::array<unsigned char, SHA256_DIGEST_LENGTH> result{};
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), result.data());
   return result;
-}
-
-bool ascii_iequals(std::string_view left, std::string_view right) {
-  return left.size() == right.size() && std::equal(left.begin(), left.end(), right.begin(), [](char a, char b) {
-           const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-           return lower(a) == lower(b);
-         });
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The heavy half of the harness: processes, sockets (Beast/Asio), JWT.
 #include "tests/integration/harness.hpp"
 
+#include "protocol/text.hpp"
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -470,12 +472,6 @@ HttpResponse http_get(int port, const std::string& target, std::chrono::millisec
 
 namespace {
 
-bool iequals(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 http::request<http::string_body> make_request(const std::string& method, const std::string& target,
                                               const std::string& body, const Headers& headers, int port,
                                               bool keep_alive) {
@@ -486,7 +482,7 @@ http::request<http::string_body> make_request(const std::string& method, const s
   req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
   req.set(http::field::user_agent, "cws-integration-tests");
   bool has_type = false;
-  for (const auto& [k, v] : headers) has_type = has_type || iequals(k, "Content-Type");
+  for (const auto& [k, v] : headers) has_type = has_type || cws::protocol::ascii_iequals(k, "Content-Type");
   if (!body.empty() && !has_type) req.set(http::field::content_type, "application/json");
   for (const auto& [k, v] : headers) req.set(k, v);
   req.body() = body;
@@ -506,7 +502,7 @@ void fill_response(HttpResponse& out, const http::response<http::string_body>& r
 
 std::string HttpResponse::header(const std::string& name) const {
   for (const auto& [k, v] : headers)
-    if (iequals(k, name)) return v;
+    if (cws::protocol::ascii_iequals(k, name)) return v;
   return "";
 }
 
