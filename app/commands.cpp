@@ -164,7 +164,7 @@ int serve(const option_values& options) {
                        caf::actor_cast<caf::actor>(queries), caf::actor_cast<caf::actor>(options_cache),
                        caf::actor_cast<caf::actor>(live_updates), caf::actor_cast<caf::actor>(change_feed),
                        caf::actor_cast<caf::actor>(writer)})
-      if (actor) caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
   };
 
   std::unique_ptr<net::server> server;

@@ -53,6 +53,16 @@ customer_text_values text_values(const Text& text) {
   return values;
 }
 
+// A table the writes look rows up in, and what its rows are called in messages.
+struct row_kind {
+  const char* exists_sql;
+  const char* name;
+};
+const row_kind customer_rows{"SELECT 1 FROM customers WHERE id = :id", "customer"};
+const row_kind tag_rows{"SELECT 1 FROM tags WHERE id = :id", "tag"};
+const row_kind conversation_rows{"SELECT 1 FROM conversations WHERE id = :id", "conversation"};
+const row_kind message_rows{"SELECT 1 FROM messages WHERE id = :id", "message"};
+
 class writer {
  public:
   writer(soci::session& session, backend kind) : session_(session), kind_(kind) {}
@@ -60,8 +70,7 @@ class writer {
   // ---- customers ---------------------------------------------------------------
 
   write_result operator()(const protocol::create_customer& request) {
-    if (request.id && exists("SELECT 1 FROM customers WHERE id = :id", *request.id))
-      conflict("id", "customer " + std::to_string(*request.id) + " exists already");
+    refuse_taken_id(customer_rows, request.id);
     const auto text = text_values(request.text);
     statement insert(session_,
                      "INSERT INTO customers(id, first_name, last_name, username, email, phone_number, source,"
@@ -101,8 +110,7 @@ class writer {
   // Its tag assignments, conversations and messages go with it (foreign keys).
   write_result operator()(const protocol::delete_customer& request) {
     require_foreign_keys();
-    if (!exists("SELECT 1 FROM customers WHERE id = :id", request.id))
-      not_found("id", "customer " + std::to_string(request.id) + " not found");
+    require(customer_rows, request.id, "id");
     run("DELETE FROM customers WHERE id = :id", request.id);
     return {write_status::ok, protocol::deleted_answer_json("customer", request.id), {}};
   }
@@ -110,8 +118,7 @@ class writer {
   // ---- tags ----------------------------------------------------------------------
 
   write_result operator()(const protocol::create_tag& request) {
-    if (request.id && exists("SELECT 1 FROM tags WHERE id = :id", *request.id))
-      conflict("id", "tag " + std::to_string(*request.id) + " exists already");
+    refuse_taken_id(tag_rows, request.id);
     refuse_taken_name(request.name);
     statement insert(session_, "INSERT INTO tags(id, name) VALUES (:id, :name)", "it");
     insert.run(request.id, request.name);
@@ -133,8 +140,7 @@ class writer {
   // Its assignments go with it (foreign keys).
   write_result operator()(const protocol::delete_tag& request) {
     require_foreign_keys();
-    if (!exists("SELECT 1 FROM tags WHERE id = :id", request.id))
-      not_found("id", "tag " + std::to_string(request.id) + " not found");
+    require(tag_rows, request.id, "id");
     run("DELETE FROM tags WHERE id = :id", request.id);
     return {write_status::ok, protocol::deleted_answer_json("tag", request.id), {}};
   }
@@ -162,10 +168,8 @@ class writer {
   // ---- conversations --------------------------------------------------------------
 
   write_result operator()(const protocol::create_conversation& request) {
-    if (!exists("SELECT 1 FROM customers WHERE id = :id", request.customer_id))
-      not_found("customer_id", "customer " + std::to_string(request.customer_id) + " not found");
-    if (request.id && exists("SELECT 1 FROM conversations WHERE id = :id", *request.id))
-      conflict("id", "conversation " + std::to_string(*request.id) + " exists already");
+    require(customer_rows, request.customer_id, "customer_id");
+    refuse_taken_id(conversation_rows, request.id);
     statement insert(session_,
                      "INSERT INTO conversations(id, customer_id, user_id, title, status, source, created_at,"
                      " updated_at) VALUES (:p1, :p2, :p3, :p4, :p5, :p6, :p7, :p8)",
@@ -196,8 +200,7 @@ class writer {
   // Its messages go with it (foreign keys).
   write_result operator()(const protocol::delete_conversation& request) {
     require_foreign_keys();
-    if (!exists("SELECT 1 FROM conversations WHERE id = :id", request.id))
-      not_found("id", "conversation " + std::to_string(request.id) + " not found");
+    require(conversation_rows, request.id, "id");
     run("DELETE FROM conversations WHERE id = :id", request.id);
     return {write_status::ok, protocol::deleted_answer_json("conversation", request.id), {}};
   }
@@ -205,10 +208,8 @@ class writer {
   // ---- messages ---------------------------------------------------------------------
 
   write_result operator()(const protocol::create_message& request) {
-    if (!exists("SELECT 1 FROM conversations WHERE id = :id", request.conversation_id))
-      not_found("conversation_id", "conversation " + std::to_string(request.conversation_id) + " not found");
-    if (request.id && exists("SELECT 1 FROM messages WHERE id = :id", *request.id))
-      conflict("id", "message " + std::to_string(*request.id) + " exists already");
+    require(conversation_rows, request.conversation_id, "conversation_id");
+    refuse_taken_id(message_rows, request.id);
     statement insert(session_,
                      "INSERT INTO messages(id, conversation_id, content, type, is_ai_response, is_answered,"
                      " created_at) VALUES (:p1, :p2, :p3, :p4, :p5, :p6, :p7)",
@@ -228,20 +229,29 @@ class writer {
   }
 
   write_result operator()(const protocol::delete_message& request) {
-    if (!exists("SELECT 1 FROM messages WHERE id = :id", request.id))
-      not_found("id", "message " + std::to_string(request.id) + " not found");
+    require(message_rows, request.id, "id");
     run("DELETE FROM messages WHERE id = :id", request.id);
     return {write_status::ok, protocol::deleted_answer_json("message", request.id), {}};
   }
 
   write_result operator()(const protocol::mark_conversation_read& request) {
-    if (!exists("SELECT 1 FROM conversations WHERE id = :id", request.conversation_id))
-      not_found("conversation_id", "conversation " + std::to_string(request.conversation_id) + " not found");
+    require(conversation_rows, request.conversation_id, "conversation_id");
     answer_customer_messages(request.conversation_id);
     return {write_status::ok, protocol::conversation_answer_json(read_conversation(request.conversation_id)), {}};
   }
 
  private:
+  // not_found (naming `field`) unless the row exists.
+  void require(const row_kind& kind, std::int64_t id, std::string_view field) {
+    if (!exists(kind.exists_sql, id)) not_found(field, std::string(kind.name) + " " + std::to_string(id) + " not found");
+  }
+
+  // conflict unless the id the request gives is free (or it gives none).
+  void refuse_taken_id(const row_kind& kind, const std::optional<std::int64_t>& id) {
+    if (id && exists(kind.exists_sql, *id))
+      conflict("id", std::string(kind.name) + " " + std::to_string(*id) + " exists already");
+  }
+
   bool exists(const char* sql, std::int64_t id) {
     statement query(session_, sql, "i", "i");
     return query.run(id);
@@ -277,10 +287,8 @@ class writer {
   }
 
   void require_customer_and_tag(std::int64_t customer_id, std::int64_t tag_id) {
-    if (!exists("SELECT 1 FROM customers WHERE id = :id", customer_id))
-      not_found("customer_id", "customer " + std::to_string(customer_id) + " not found");
-    if (!exists("SELECT 1 FROM tags WHERE id = :id", tag_id))
-      not_found("tag_id", "tag " + std::to_string(tag_id) + " not found");
+    require(customer_rows, customer_id, "customer_id");
+    require(tag_rows, tag_id, "tag_id");
   }
 
   bool is_assigned(std::int64_t customer_id, std::int64_t tag_id) {
