@@ -56,8 +56,8 @@ void forget(cache_pointer self, const change_event& event) {
 }
 
 // Calls `waiter` with the options of `scope`: from the cache when present,
-// otherwise from one (shared) storage fetch.
-void with_options(cache_pointer self, const storage_actor& storage,
+// otherwise from one (shared) fetch from the source.
+void with_options(cache_pointer self, const options_source& source,
                   const std::shared_ptr<service_metrics>& metrics, const protocol::viewer_scope& scope,
                   options_waiter waiter) {
   auto found = self->state.entries.find(scope);
@@ -69,7 +69,7 @@ void with_options(cache_pointer self, const storage_actor& storage,
   waiting->second.push_back(std::move(waiter));
   if (!first) return;
   auto started = std::chrono::steady_clock::now();
-  self->request(storage, std::chrono::minutes{5}, fetch_options_atom::value, scope)
+  self->request(source, std::chrono::minutes{5}, fetch_options_atom::value, scope)
       .then(
           [=](options_reply& reply) {
             metrics->query_finished("filter_options", std::chrono::steady_clock::now() - started);
@@ -78,12 +78,12 @@ void with_options(cache_pointer self, const storage_actor& storage,
           [=](caf::error&) { finish_fetch(self, scope, options_reply{database_unavailable_error()}); });
 }
 
-cache_actor::behavior_type cache_behavior(cache_pointer self, storage_actor storage,
+cache_actor::behavior_type cache_behavior(cache_pointer self, options_source source,
                                           std::shared_ptr<service_metrics> metrics) {
   return {
       [=](options_atom, const protocol::viewer_scope& scope) -> caf::result<options_reply> {
         auto promise = self->make_response_promise<options_reply>();
-        with_options(self, storage, metrics, scope,
+        with_options(self, source, metrics, scope,
                      [promise](const options_reply& reply) mutable { promise.deliver(reply); });
         return promise;
       },
@@ -97,7 +97,7 @@ cache_actor::behavior_type cache_behavior(cache_pointer self, storage_actor stor
         auto remaining = std::make_shared<std::size_t>(scopes.size());
         auto all_ok = std::make_shared<bool>(true);
         for (const auto& scope : scopes)
-          with_options(self, storage, metrics, scope, [=](const options_reply& reply) mutable {
+          with_options(self, source, metrics, scope, [=](const options_reply& reply) mutable {
             if (!std::holds_alternative<protocol::filter_options>(reply)) *all_ok = false;
             if (--*remaining == 0) promise.deliver(*all_ok);
           });
@@ -109,9 +109,9 @@ cache_actor::behavior_type cache_behavior(cache_pointer self, storage_actor stor
 
 }  // namespace
 
-cache_actor spawn_cache_actor(caf::actor_system& system, storage_actor storage,
+cache_actor spawn_cache_actor(caf::actor_system& system, options_source source,
                               std::shared_ptr<service_metrics> metrics) {
-  return system.spawn(cache_behavior, std::move(storage), std::move(metrics));
+  return system.spawn(cache_behavior, std::move(source), std::move(metrics));
 }
 
 }  // namespace cws::actors

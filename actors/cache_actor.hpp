@@ -12,7 +12,8 @@ namespace cws::actors {
 
 class service_metrics;
 
-cache_actor spawn_cache_actor(caf::actor_system& system, storage_actor storage,
+// `source` computes the options: the index, or a storage actor.
+cache_actor spawn_cache_actor(caf::actor_system& system, options_source source,
                               std::shared_ptr<service_metrics> metrics);
 
 }  // namespace cws::actors

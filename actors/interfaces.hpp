@@ -19,6 +19,7 @@
 #include "protocol/errors.hpp"
 #include "protocol/types.hpp"
 #include "protocol/write_request.hpp"
+#include "storage/customer_index.hpp"
 
 namespace cws::actors {
 
@@ -46,6 +47,9 @@ using update_atom = caf::atom_constant<caf::atom("update")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using write_atom = caf::atom_constant<caf::atom("write")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
+using fetch_rows_atom = caf::atom_constant<caf::atom("fetchrows")>;
+using select_atom = caf::atom_constant<caf::atom("select")>;
+using load_atom = caf::atom_constant<caf::atom("load")>;
 
 using steady_deadline = std::chrono::steady_clock::time_point;
 using steady_time = std::chrono::steady_clock::time_point;
@@ -55,6 +59,7 @@ using steady_time = std::chrono::steady_clock::time_point;
 // request itself, a dead actor) stay distinct.
 using page_reply = std::variant<protocol::customer_page, protocol::protocol_error>;
 using options_reply = std::variant<protocol::filter_options, protocol::protocol_error>;
+using selection_reply = std::variant<storage::index_selection, protocol::protocol_error>;
 
 // Owns one database connection; the only place where SOCI is called while the
 // server runs. Spawned detached: its calls block. The write API's writes go to
@@ -63,6 +68,8 @@ using options_reply = std::variant<protocol::filter_options, protocol::protocol_
 using storage_actor = caf::typed_actor<
     caf::replies_to<fetch_page_atom, protocol::list_query, protocol::viewer_scope,
                     steady_deadline>::with<page_reply>,
+    caf::replies_to<fetch_rows_atom, std::vector<std::int64_t>, protocol::viewer_scope,
+                    steady_deadline>::with<page_reply>,
     caf::replies_to<fetch_options_atom, protocol::viewer_scope>::with<options_reply>,
     caf::replies_to<users_atom, std::uint64_t>::with<std::vector<std::int64_t>>,
     caf::replies_to<health_atom>::with<bool>,
@@ -70,8 +77,25 @@ using storage_actor = caf::typed_actor<
     caf::replies_to<demo_atom, std::int64_t, std::uint64_t>::with<std::int64_t>,
     caf::replies_to<write_atom, protocol::write_request>::with<protocol::write_result>>;
 
+// Whatever can compute filter options: a storage actor (SQL) or the index.
+using options_source =
+    caf::typed_actor<caf::replies_to<fetch_options_atom, protocol::viewer_scope>::with<options_reply>>;
+
+// Holds the in-memory customer index (storage/customer_index.hpp) and keeps
+// it current: it hears every change event before anyone else (the change
+// feed tells its listeners in order), so that a query asked after an event
+// arrived sees the change. `load_atom` reads everything (answered with the
+// number of customers); `select_atom` answers which customers a list query
+// shows; `poll_atom` retries a reload that failed.
+using index_actor = caf::typed_actor<
+    caf::replies_to<load_atom>::with<std::uint64_t>,
+    caf::replies_to<select_atom, protocol::list_query, protocol::viewer_scope>::with<selection_reply>,
+    caf::replies_to<fetch_options_atom, protocol::viewer_scope>::with<options_reply>,
+    caf::reacts_to<changes_atom, change_event>,
+    caf::reacts_to<poll_atom>>;
+
 // Runs list queries under the configured time limit and records their
-// latency. The future home of an in-memory index.
+// latency: through the index when there is one, else in SQL.
 using query_actor =
     caf::typed_actor<caf::replies_to<list_atom, protocol::list_query, protocol::viewer_scope>::with<page_reply>>;
 
@@ -136,6 +160,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::protocol::viewer_scope)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::actors::steady_deadline)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::actors::page_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::actors::options_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::actors::selection_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<cws::protocol::viewer_scope>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::actors::live_list_pointer)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::protocol::write_request)

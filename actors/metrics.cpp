@@ -43,6 +43,10 @@ struct service_metrics::impl {
   prometheus::Counter& change_events;
   prometheus::Counter& live_query_runs;
   prometheus::Counter& live_pushes;
+  prometheus::Family<prometheus::Histogram>& index_reload_latency;
+  prometheus::Histogram& index_full_reloads;
+  prometheus::Histogram& index_customer_reloads;
+  prometheus::Gauge& index_customers;
 
   impl()
       : connections_open(prometheus::BuildGauge()
@@ -87,7 +91,18 @@ struct service_metrics::impl {
                         .Name("customer_ws_live_pushes_total")
                         .Help("customers_list updates pushed to connections")
                         .Register(*registry)
-                        .Add({})) {
+                        .Add({})),
+        index_reload_latency(prometheus::BuildHistogram()
+                                 .Name("customer_ws_index_reload_duration_seconds")
+                                 .Help("time the in-memory index took to read changes, by scope")
+                                 .Register(*registry)),
+        index_full_reloads(index_reload_latency.Add({{"scope", "everything"}}, latency_buckets)),
+        index_customer_reloads(index_reload_latency.Add({{"scope", "customers"}}, latency_buckets)),
+        index_customers(prometheus::BuildGauge()
+                            .Name("customer_ws_index_customers")
+                            .Help("customers held by the in-memory index")
+                            .Register(*registry)
+                            .Add({})) {
     // Every series exists from the start, so dashboards see zeros, not gaps,
     // and the maps are never written after construction (lock-free reads).
     for (const char* type : known_request_types)
@@ -131,6 +146,13 @@ void service_metrics::http_request(std::string_view route, unsigned status) {
 }
 
 void service_metrics::change_event_received() { impl_->change_events.Increment(); }
+void service_metrics::index_reloaded(bool everything, std::chrono::steady_clock::duration took,
+                                     std::size_t customers) {
+  (everything ? impl_->index_full_reloads : impl_->index_customer_reloads)
+      .Observe(std::chrono::duration<double>(took).count());
+  impl_->index_customers.Set(static_cast<double>(customers));
+}
+
 void service_metrics::live_query_run() { impl_->live_query_runs.Increment(); }
 void service_metrics::live_push_sent() { impl_->live_pushes.Increment(); }
 

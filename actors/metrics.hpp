@@ -30,6 +30,9 @@ class service_metrics {
   void change_event_received();
   void live_query_run();
   void live_push_sent();
+  // The in-memory index: a reload of everything (`everything`) or of the
+  // customers a change touched, and how many customers it then holds.
+  void index_reloaded(bool everything, std::chrono::steady_clock::duration took, std::size_t customers);
 
   // The Prometheus text exposition format (version 0.0.4).
   std::string render() const;

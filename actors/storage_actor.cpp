@@ -83,6 +83,12 @@ storage_actor::behavior_type storage_behavior(storage_pointer self, storage::dat
         return with_database<page_reply>(
             self, [&](storage::database& db) { return db.fetch_customers(query, scope, until); });
       },
+      [self](fetch_rows_atom, const std::vector<std::int64_t>& ids, const protocol::viewer_scope& scope,
+             steady_deadline until) -> page_reply {
+        if (std::chrono::steady_clock::now() >= until) return query_timeout_error();
+        return with_database<page_reply>(
+            self, [&](storage::database& db) { return db.fetch_customers_by_id(ids, scope, until); });
+      },
       [self](fetch_options_atom, const protocol::viewer_scope& scope) -> options_reply {
         return with_database<options_reply>(
             self, [&](storage::database& db) { return db.fetch_filter_options(scope); });

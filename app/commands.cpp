@@ -15,6 +15,7 @@
 
 #include "actors/cache_actor.hpp"
 #include "actors/change_feed_actor.hpp"
+#include "actors/index_actor.hpp"
 #include "actors/live_updates_actor.hpp"
 #include "actors/metrics.hpp"
 #include "actors/query_actor.hpp"
@@ -61,6 +62,9 @@ std::vector<option_spec> serve_options() {
        "(most conversations first)"},
       {"change-poll-interval-ms", "20", "how often the change feed asks the database whether another connection wrote"},
       {"change-log-retention-s", "3600", "change-log rows older than this are deleted"},
+      {"query-engine", "index",
+       "index: answer list queries and filter options from an in-memory index kept current by the change feed; "
+       "sql: run them in the database"},
       {"io-threads", cores(), "network threads"},
       {"db-connections", cores(), "database connections for queries (one storage actor each)"},
       {"log-level", "info", "trace, debug, info, warn, error or off"},
@@ -140,6 +144,7 @@ int serve(const option_values& options) {
   // Live re-runs leave one query connection to the requests agents wait for
   // (with a single connection they take turns with them).
   live.max_concurrent_runs = std::max<std::size_t>(1, connections - 1);
+  const bool use_index = options.choice("query-engine", {"index", "sql"}) == "index";
   auto warm_users = options.text("warm-users") == "all"
                         ? std::numeric_limits<std::uint64_t>::max()
                         : static_cast<std::uint64_t>(options.integer("warm-users", 0, 100'000'000));
@@ -151,20 +156,27 @@ int serve(const option_values& options) {
   auto storage = actors::spawn_storage_pool(system, location, connections);
   // Its own connection, so a slow user query never delays the health check.
   auto health_storage = actors::spawn_storage_actor(system, location);
-  auto queries = actors::spawn_query_pool(system, storage, actors::query_settings{sessions.query_timeout}, metrics,
-                                          connections);
+  actors::index_actor index;
+  if (use_index) index = actors::spawn_index_actor(system, location, metrics);
+  auto queries = actors::spawn_query_pool(system, storage, index, actors::query_settings{sessions.query_timeout},
+                                          metrics, connections);
   // The write API's own connection: a write never waits behind reads.
   auto writer = actors::spawn_storage_actor(system, location);
-  auto options_cache = actors::spawn_cache_actor(system, storage, metrics);
+  auto options_cache = use_index ? actors::spawn_cache_actor(system, index, metrics)
+                                 : actors::spawn_cache_actor(system, storage, metrics);
   auto live_updates = actors::spawn_live_updates_actor(system, queries, live, metrics);
   // Idle until started below, once the schema is migrated.
-  auto change_feed = actors::spawn_change_feed(system, location, feed, {options_cache, live_updates}, metrics);
+  // The index hears each change first: a query that anyone asks after
+  // hearing of a change then waits in the index's mailbox behind it.
+  std::vector<actors::change_listener> listeners{options_cache, live_updates};
+  if (use_index) listeners.insert(listeners.begin(), index);
+  auto change_feed = actors::spawn_change_feed(system, location, feed, listeners, metrics);
   auto stop_actors = [&] {
     for (auto actor : {caf::actor_cast<caf::actor>(storage), caf::actor_cast<caf::actor>(health_storage),
                        caf::actor_cast<caf::actor>(queries), caf::actor_cast<caf::actor>(options_cache),
                        caf::actor_cast<caf::actor>(live_updates), caf::actor_cast<caf::actor>(change_feed),
-                       caf::actor_cast<caf::actor>(writer)})
-      caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+                       caf::actor_cast<caf::actor>(writer), caf::actor_cast<caf::actor>(index)})
+      if (actor) caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
   };
 
   std::unique_ptr<net::server> server;
@@ -186,6 +198,12 @@ int serve(const option_values& options) {
     // From here on every committed change reaches the cache and the live
     // updates, so the warm answers below cannot miss one.
     ask<std::int64_t>(self, change_feed, actors::start_atom::value);
+    if (use_index) {
+      auto load_started = std::chrono::steady_clock::now();
+      auto customers = ask<std::uint64_t>(self, index, actors::load_atom::value);
+      spdlog::info("index: {} customers loaded in {} ms", customers,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - load_started).count());
+    }
     std::vector<protocol::viewer_scope> scopes{protocol::viewer_scope{}};
     if (sessions.auth == actors::auth_mode::jwt && warm_users > 0)
       for (auto user : ask<std::vector<std::int64_t>>(self, health_storage, actors::users_atom::value, warm_users))

@@ -544,6 +544,115 @@ std::vector<std::int64_t> database::users_with_conversations(std::size_t at_most
   }
 }
 
+namespace {
+
+// Appends the rows of a statement over customer_columns.
+void read_customer_rows(soci::session& session, const sql_statement& query,
+                        std::vector<protocol::customer_view>& customers) {
+  detail::bound_statement statement(session, query);
+  long long id = 0, created_at = 0, updated_at = 0, last_activity = 0;
+  std::string text[8];
+  soci::indicator text_indicator[8], last_activity_indicator;
+  statement.into(id);
+  for (int column = 0; column < 8; ++column) statement.into(text[column], text_indicator[column]);
+  statement.into(created_at);
+  statement.into(updated_at);
+  statement.into(last_activity, last_activity_indicator);
+  if (statement.execute()) do {
+      protocol::customer_view customer;
+      customer.id = id;
+      std::optional<std::string>* fields[8] = {&customer.first_name, &customer.last_name, &customer.username,
+                                               &customer.email,      &customer.phone_number, &customer.source,
+                                               &customer.source_id,  &customer.profile_picture};
+      for (int column = 0; column < 8; ++column)
+        *fields[column] = detail::optional_text(text[column], text_indicator[column]);
+      customer.created_at = created_at;
+      customer.updated_at = updated_at;
+      customer.last_activity = last_activity_indicator == soci::i_ok ? last_activity : updated_at;
+      customers.push_back(std::move(customer));
+    } while (statement.fetch());
+}
+
+// Fills in the tags and the conversations `scope` sees of every customer of
+// the page.
+void add_page_details(soci::session& session, sql_dialect dialect, const protocol::viewer_scope& scope,
+                      protocol::customer_page& page) {
+  if (page.customers.empty()) return;
+  std::vector<std::int64_t> ids;
+  std::unordered_map<std::int64_t, std::size_t> position;
+  for (std::size_t index = 0; index < page.customers.size(); ++index) {
+    ids.push_back(page.customers[index].id);
+    position.emplace(page.customers[index].id, index);
+  }
+
+  {
+    detail::bound_statement statement(session, build_page_tags_sql(ids, dialect));
+    long long customer_id = 0, tag_id = 0;
+    std::string name;
+    statement.into(customer_id);
+    statement.into(tag_id);
+    statement.into(name);
+    if (statement.execute()) do
+        page.customers[position.at(customer_id)].tags.push_back({tag_id, name});
+      while (statement.fetch());
+  }
+
+  detail::bound_statement statement(session, build_page_conversations_sql(ids, scope));
+  long long customer_id = 0, id = 0, unread_count = 0, created_at = 0, updated_at = 0;
+  long long message_id = 0, message_created_at = 0;
+  int is_ai_response = 0;
+  std::string title, status, source, content, type;
+  soci::indicator title_indicator, status_indicator, source_indicator, message_indicator, content_indicator,
+      type_indicator, ai_indicator, message_created_indicator;
+  statement.into(customer_id);
+  statement.into(id);
+  statement.into(title, title_indicator);
+  statement.into(status, status_indicator);
+  statement.into(source, source_indicator);
+  statement.into(unread_count);
+  statement.into(created_at);
+  statement.into(updated_at);
+  statement.into(message_id, message_indicator);
+  statement.into(content, content_indicator);
+  statement.into(type, type_indicator);
+  statement.into(is_ai_response, ai_indicator);
+  statement.into(message_created_at, message_created_indicator);
+  if (statement.execute()) do {
+      protocol::conversation_view conversation;
+      conversation.id = id;
+      conversation.title = detail::optional_text(title, title_indicator);
+      conversation.status = detail::optional_text(status, status_indicator);
+      conversation.source = detail::optional_text(source, source_indicator);
+      conversation.unread_count = unread_count;
+      conversation.created_at = created_at;
+      conversation.updated_at = updated_at;
+      if (message_indicator == soci::i_ok) {
+        protocol::message_view message;
+        message.id = message_id;
+        message.content = detail::optional_text(content, content_indicator);
+        message.type = type_indicator == soci::i_ok ? type : std::string();
+        message.is_ai_response = ai_indicator == soci::i_ok && is_ai_response != 0;
+        message.created_at = message_created_indicator == soci::i_ok ? message_created_at : 0;
+        conversation.last_message = std::move(message);
+      }
+      auto& customer = page.customers[position.at(customer_id)];
+      customer.unread_count += unread_count;
+      customer.conversations.push_back(std::move(conversation));
+    } while (statement.fetch());
+}
+
+// Statements bind at most this many ids, under SQLite's parameter limit.
+constexpr std::size_t id_slice = 500;
+
+template <class Visit>
+void for_each_slice(const std::vector<std::int64_t>& ids, Visit&& visit) {
+  for (std::size_t start = 0; start < ids.size(); start += id_slice)
+    visit(std::vector<std::int64_t>(ids.begin() + static_cast<std::ptrdiff_t>(start),
+                                    ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), start + id_slice))));
+}
+
+}  // namespace
+
 protocol::customer_page database::fetch_customers(const protocol::list_query& query,
                                                   const protocol::viewer_scope& scope, deadline until) {
   return impl_->read("fetch_customers", until, [&] {
@@ -551,31 +660,7 @@ protocol::customer_page database::fetch_customers(const protocol::list_query& qu
     const auto dialect = impl_->dialect();
     const auto sql = build_customer_query_sql(query, scope, dialect);
     protocol::customer_page page;
-
-    {
-      detail::bound_statement statement(session, sql.page);
-      long long id = 0, created_at = 0, updated_at = 0, last_activity = 0;
-      std::string text[8];
-      soci::indicator text_indicator[8], last_activity_indicator;
-      statement.into(id);
-      for (int column = 0; column < 8; ++column) statement.into(text[column], text_indicator[column]);
-      statement.into(created_at);
-      statement.into(updated_at);
-      statement.into(last_activity, last_activity_indicator);
-      if (statement.execute()) do {
-          protocol::customer_view customer;
-          customer.id = id;
-          std::optional<std::string>* fields[8] = {&customer.first_name, &customer.last_name, &customer.username,
-                                                   &customer.email,      &customer.phone_number, &customer.source,
-                                                   &customer.source_id,  &customer.profile_picture};
-          for (int column = 0; column < 8; ++column)
-            *fields[column] = detail::optional_text(text[column], text_indicator[column]);
-          customer.created_at = created_at;
-          customer.updated_at = updated_at;
-          customer.last_activity = last_activity_indicator == soci::i_ok ? last_activity : updated_at;
-          page.customers.push_back(std::move(customer));
-        } while (statement.fetch());
-    }
+    read_customer_rows(session, sql.page, page.customers);
 
     // The page often tells the count by itself (a short first or last page).
     const auto rows = static_cast<std::int64_t>(page.customers.size());
@@ -588,72 +673,106 @@ protocol::customer_page database::fetch_customers(const protocol::list_query& qu
       statement.execute();
       page.total_count = count;
     }
-    if (page.customers.empty()) return page;
-
-    std::vector<std::int64_t> ids;
-    std::unordered_map<std::int64_t, std::size_t> position;
-    for (std::size_t index = 0; index < page.customers.size(); ++index) {
-      ids.push_back(page.customers[index].id);
-      position.emplace(page.customers[index].id, index);
-    }
-
-    {
-      detail::bound_statement statement(session, build_page_tags_sql(ids, dialect));
-      long long customer_id = 0, tag_id = 0;
-      std::string name;
-      statement.into(customer_id);
-      statement.into(tag_id);
-      statement.into(name);
-      if (statement.execute()) do
-          page.customers[position.at(customer_id)].tags.push_back({tag_id, name});
-        while (statement.fetch());
-    }
-
-    {
-      detail::bound_statement statement(session, build_page_conversations_sql(ids, scope));
-      long long customer_id = 0, id = 0, unread_count = 0, created_at = 0, updated_at = 0;
-      long long message_id = 0, message_created_at = 0;
-      int is_ai_response = 0;
-      std::string title, status, source, content, type;
-      soci::indicator title_indicator, status_indicator, source_indicator, message_indicator, content_indicator,
-          type_indicator, ai_indicator, message_created_indicator;
-      statement.into(customer_id);
-      statement.into(id);
-      statement.into(title, title_indicator);
-      statement.into(status, status_indicator);
-      statement.into(source, source_indicator);
-      statement.into(unread_count);
-      statement.into(created_at);
-      statement.into(updated_at);
-      statement.into(message_id, message_indicator);
-      statement.into(content, content_indicator);
-      statement.into(type, type_indicator);
-      statement.into(is_ai_response, ai_indicator);
-      statement.into(message_created_at, message_created_indicator);
-      if (statement.execute()) do {
-          protocol::conversation_view conversation;
-          conversation.id = id;
-          conversation.title = detail::optional_text(title, title_indicator);
-          conversation.status = detail::optional_text(status, status_indicator);
-          conversation.source = detail::optional_text(source, source_indicator);
-          conversation.unread_count = unread_count;
-          conversation.created_at = created_at;
-          conversation.updated_at = updated_at;
-          if (message_indicator == soci::i_ok) {
-            protocol::message_view message;
-            message.id = message_id;
-            message.content = detail::optional_text(content, content_indicator);
-            message.type = type_indicator == soci::i_ok ? type : std::string();
-            message.is_ai_response = ai_indicator == soci::i_ok && is_ai_response != 0;
-            message.created_at = message_created_indicator == soci::i_ok ? message_created_at : 0;
-            conversation.last_message = std::move(message);
-          }
-          auto& customer = page.customers[position.at(customer_id)];
-          customer.unread_count += unread_count;
-          customer.conversations.push_back(std::move(conversation));
-        } while (statement.fetch());
-    }
+    add_page_details(session, dialect, scope, page);
     return page;
+  });
+}
+
+protocol::customer_page database::fetch_customers_by_id(const std::vector<std::int64_t>& ids,
+                                                        const protocol::viewer_scope& scope, deadline until) {
+  return impl_->read("fetch_customers_by_id", until, [&] {
+    auto& session = impl_->session;
+    std::vector<protocol::customer_view> found;
+    for_each_slice(ids, [&](const std::vector<std::int64_t>& slice) {
+      read_customer_rows(session, build_customers_by_id_sql(slice), found);
+    });
+    std::unordered_map<std::int64_t, std::size_t> position;
+    for (std::size_t index = 0; index < found.size(); ++index) position.emplace(found[index].id, index);
+    protocol::customer_page page;
+    for (auto id : ids)
+      if (const auto at = position.find(id); at != position.end()) page.customers.push_back(std::move(found[at->second]));
+    add_page_details(session, impl_->dialect(), scope, page);
+    return page;
+  });
+}
+
+database::index_snapshot database::load_index(const std::optional<std::vector<std::int64_t>>& only) {
+  return impl_->read("load_index", std::nullopt, [&] {
+    auto& session = impl_->session;
+    index_snapshot snapshot;
+    std::unordered_map<std::int64_t, std::size_t> position;
+    const auto load = [&](const std::vector<std::int64_t>* ids) {
+      const auto sql = build_index_sql(ids);
+      {
+        detail::bound_statement statement(session, sql.customers);
+        long long id = 0, created_at = 0, updated_at = 0, last_activity = 0;
+        std::string text[6];
+        soci::indicator text_indicator[6], last_activity_indicator;
+        statement.into(id);
+        for (int column = 0; column < 6; ++column) statement.into(text[column], text_indicator[column]);
+        statement.into(created_at);
+        statement.into(updated_at);
+        statement.into(last_activity, last_activity_indicator);
+        if (statement.execute()) do {
+            std::optional<std::string> fields[6];
+            for (int column = 0; column < 6; ++column) fields[column] = detail::optional_text(text[column], text_indicator[column]);
+            indexed_customer customer;
+            customer.id = id;
+            customer.search_text = searchable_text(fields[0], fields[1], fields[2], fields[3], fields[4]);
+            customer.first_name = std::move(fields[0]);
+            customer.last_name = std::move(fields[1]);
+            customer.has_email = fields[3] && !fields[3]->empty();
+            customer.has_phone = fields[4] && !fields[4]->empty();
+            customer.source = std::move(fields[5]);
+            customer.created_at = created_at;
+            customer.updated_at = updated_at;
+            if (last_activity_indicator == soci::i_ok) customer.last_activity = last_activity;
+            position.emplace(id, snapshot.customers.size());
+            snapshot.customers.push_back(std::move(customer));
+          } while (statement.fetch());
+      }
+      {
+        detail::bound_statement statement(session, sql.tags);
+        long long customer_id = 0, tag_id = 0;
+        statement.into(customer_id);
+        statement.into(tag_id);
+        if (statement.execute()) do
+            if (const auto at = position.find(customer_id); at != position.end())
+              snapshot.customers[at->second].tag_ids.push_back(tag_id);
+          while (statement.fetch());
+      }
+      detail::bound_statement statement(session, sql.conversations);
+      long long customer_id = 0, user_id = 0, unread_count = 0;
+      std::string status;
+      soci::indicator user_indicator, status_indicator;
+      statement.into(customer_id);
+      statement.into(user_id, user_indicator);
+      statement.into(status, status_indicator);
+      statement.into(unread_count);
+      if (statement.execute()) do {
+          const auto at = position.find(customer_id);
+          if (at == position.end()) continue;
+          indexed_conversation conversation;
+          if (user_indicator == soci::i_ok) conversation.user_id = user_id;
+          conversation.status = detail::optional_text(status, status_indicator);
+          conversation.unread = unread_count > 0;
+          snapshot.customers[at->second].conversations.push_back(std::move(conversation));
+        } while (statement.fetch());
+    };
+    if (only)
+      for_each_slice(*only, [&](const std::vector<std::int64_t>& slice) { load(&slice); });
+    else
+      load(nullptr);
+
+    detail::bound_statement statement(session, {"SELECT id, name FROM tags", {}});
+    long long id = 0;
+    std::string name;
+    statement.into(id);
+    statement.into(name);
+    if (statement.execute()) do
+        snapshot.tags.push_back({id, name});
+      while (statement.fetch());
+    return snapshot;
   });
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "protocol/types.hpp"
+#include "storage/customer_index.hpp"
 
 namespace soci {
 class session;
@@ -100,6 +101,20 @@ class database {
   protocol::customer_page fetch_customers(const protocol::list_query& query,
                                           const protocol::viewer_scope& scope,
                                           deadline until = std::nullopt);
+
+  // The customers with these ids, in this order, each with its tags and the
+  // conversations `scope` sees (as fetch_customers shows them). Ids that no
+  // longer exist are left out. total_count is left 0.
+  protocol::customer_page fetch_customers_by_id(const std::vector<std::int64_t>& ids,
+                                                const protocol::viewer_scope& scope, deadline until = std::nullopt);
+
+  // What the in-memory index keeps, read in one snapshot: every customer, or
+  // those of `only` that still exist; and the whole tag table.
+  struct index_snapshot {
+    std::vector<indexed_customer> customers;
+    std::vector<protocol::tag_view> tags;
+  };
+  index_snapshot load_index(const std::optional<std::vector<std::int64_t>>& only = std::nullopt);
 
   // Values and counts present in what `scope` can see.
   protocol::filter_options fetch_filter_options(const protocol::viewer_scope& scope,

@@ -209,6 +209,33 @@ sql_statement build_page_conversations_sql(const std::vector<std::int64_t>& cust
   return statement;
 }
 
+sql_statement build_customers_by_id_sql(const std::vector<std::int64_t>& customer_ids) {
+  sql_statement statement;
+  parameter_list parameters(statement.parameters);
+  statement.text = std::string("SELECT ") + customer_columns + " FROM customers c WHERE c.id IN (" +
+                   id_list(customer_ids, parameters) + ")";
+  return statement;
+}
+
+index_sql build_index_sql(const std::vector<std::int64_t>* customer_ids) {
+  index_sql result;
+  // Each statement binds the ids itself, so each gets its own list.
+  const auto only = [&](sql_statement& statement, const char* column) {
+    if (!customer_ids) return std::string();
+    parameter_list parameters(statement.parameters);
+    return std::string(" WHERE ") + column + " IN (" + id_list(*customer_ids, parameters) + ")";
+  };
+  result.customers.text =
+      "SELECT id, first_name, last_name, username, email, phone_number, source, created_at, updated_at,"
+      " last_activity FROM customers" +
+      only(result.customers, "id");
+  result.tags.text = "SELECT customer_id, tag_id FROM customer_tags" + only(result.tags, "customer_id") +
+                     " ORDER BY customer_id, tag_id";
+  result.conversations.text = "SELECT customer_id, user_id, status, unread_count FROM conversations" +
+                              only(result.conversations, "customer_id");
+  return result;
+}
+
 filter_options_sql build_filter_options_sql(const protocol::viewer_scope& scope, sql_dialect dialect) {
   filter_options_sql result;
   // Each statement binds the user id itself, so each gets its own list.

@@ -47,6 +47,18 @@ sql_statement build_page_tags_sql(const std::vector<std::int64_t>& customer_ids,
 sql_statement build_page_conversations_sql(const std::vector<std::int64_t>& customer_ids,
                                            const protocol::viewer_scope& scope);
 
+// The customer_columns rows of these customers, in no particular order.
+sql_statement build_customers_by_id_sql(const std::vector<std::int64_t>& customer_ids);
+
+// Statements of load_index, over every customer or only the given ones:
+struct index_sql {
+  sql_statement customers;      // (id, first_name, last_name, username, email, phone_number, source,
+                                //  created_at, updated_at, last_activity)
+  sql_statement tags;           // (customer_id, tag_id) ordered by both
+  sql_statement conversations;  // (customer_id, user_id, status, unread_count)
+};
+index_sql build_index_sql(const std::vector<std::int64_t>* customer_ids);
+
 // Statements of fetch_filter_options, each ordered by its first column:
 struct filter_options_sql {
   sql_statement source_counts;  // (source, customers)

@@ -53,6 +53,15 @@ storage_actor::behavior_type fake_storage(storage_actor::stateful_pointer<fake_s
         if (never_answer_pages) return self->make_response_promise<page_reply>();  // left pending
         return page_reply{page_of(100, query.paging.offset + 1, static_cast<int>(query.paging.limit))};
       },
+      [](fetch_rows_atom, const std::vector<std::int64_t>& ids, const protocol::viewer_scope&,
+         steady_deadline) -> page_reply {
+        protocol::customer_page page;
+        for (auto id : ids) {
+          page.customers.emplace_back();
+          page.customers.back().id = id;
+        }
+        return page;
+      },
       [=](fetch_options_atom, const protocol::viewer_scope& scope) -> options_reply {
         ++*self->state.option_fetches;
         // Detached, like the real storage actor: blocking here makes
@@ -103,7 +112,7 @@ protocol::list_query default_query() {
 }
 
 TEST_F(actors_test, query_actor_returns_the_storage_page) {
-  auto queries = stop_later(spawn_query_pool(system, make_storage(), query_settings{1000ms}, metrics, 2));
+  auto queries = stop_later(spawn_query_pool(system, make_storage(), index_actor{}, query_settings{1000ms}, metrics, 2));
   caf::scoped_actor self{system};
   self->request(queries, 5s, list_atom::value, default_query(), protocol::viewer_scope{})
       .receive(
@@ -119,7 +128,7 @@ TEST_F(actors_test, query_actor_returns_the_storage_page) {
 
 TEST_F(actors_test, query_actor_answers_timeout_when_storage_never_answers) {
   auto storage = make_storage(true);
-  auto queries = stop_later(spawn_query_pool(system, storage, query_settings{100ms}, metrics, 1));
+  auto queries = stop_later(spawn_query_pool(system, storage, index_actor{}, query_settings{100ms}, metrics, 1));
   caf::scoped_actor self{system};
   auto started = std::chrono::steady_clock::now();
   self->request(queries, 10s, list_atom::value, default_query(), protocol::viewer_scope{})
