@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <map>
 #include <string_view>
 #include <unordered_map>
@@ -31,8 +32,6 @@ void remove_from(slot_list& list, slot value) {
   const auto at = std::lower_bound(list.begin(), list.end(), value);
   if (at != list.end() && *at == value) list.erase(at);
 }
-
-bool contains(const slot_list& list, slot value) { return std::binary_search(list.begin(), list.end(), value); }
 
 // Postings: the slots holding a value. Invariant: no empty list is kept.
 template <class Key>
@@ -176,12 +175,6 @@ std::vector<std::int64_t> users_of(const indexed_customer& customer) {
   return distinct<std::int64_t>(customer, [](const indexed_conversation& conversation) -> const auto& {
     return conversation.user_id;
   });
-}
-
-bool in_range(const protocol::time_range& range, std::optional<protocol::timestamp_ms> value) {
-  if (range.empty()) return true;
-  if (!value) return false;  // SQL: a comparison with null is not true
-  return (!range.from || *value >= *range.from) && (!range.to || *value <= *range.to);
 }
 
 }  // namespace
@@ -338,10 +331,19 @@ struct customer_index::impl {
       matches.subtract(holders);
   }
 
+  // One searcher per term, not std::string::find or memmem per customer:
+  // find scans for the first byte (in Cyrillic or Greek every other byte is
+  // the same lead byte) and memmem builds its table on every call.
+  using term_searcher = std::boyer_moore_horspool_searcher<std::string::const_iterator>;
+  static bool holds(const std::string& text, const term_searcher& searcher) {
+    return std::search(text.begin(), text.end(), searcher) != text.end();
+  }
+
   void keep_search(bitset& matches, const std::string& term) const {
+    const term_searcher searcher(term.begin(), term.end());
     if (term.size() == 1) {
       matches.for_each([&](slot value) {
-        if (entries[value].search_text.find(term[0]) == std::string::npos) matches.reset(value);
+        if (!holds(entries[value].search_text, searcher)) matches.reset(value);
       });
       return;
     }
@@ -365,27 +367,58 @@ struct customer_index::impl {
     std::sort(lists.begin(), lists.end(), [](const slot_list* left, const slot_list* right) {
       return left->size() < right->size();
     });
-    bitset found(capacity());
     if (lists.size() == 1) {
+      bitset found(capacity());
       found.set_all(*lists.front());  // a three-byte term is its own trigram
-    } else {
-      // Having every trigram does not make the term (their order may differ):
-      // the rare customers that hold all of them are checked by their text.
-      for (slot value : *lists.front())
-        if (matches.test(value) && contains(*lists[1], value) &&
-            entries[value].search_text.find(term) != std::string::npos)
-          found.set(value);
+      matches.intersect(found);
+      return;
     }
-    matches.intersect(found);
+    // The matches holding every trigram, smallest list first. Each list is
+    // searched from where the last candidate was found: both are sorted.
+    std::vector<slot> candidates;
+    for (slot value : *lists.front())
+      if (matches.test(value)) candidates.push_back(value);
+    for (std::size_t list = 1; list < lists.size() && !candidates.empty(); ++list) {
+      auto from = lists[list]->begin();
+      std::size_t kept = 0;
+      for (slot value : candidates) {
+        from = std::lower_bound(from, lists[list]->end(), value);
+        if (from == lists[list]->end()) break;
+        if (*from == value) candidates[kept++] = value;
+      }
+      candidates.resize(kept);
+    }
+    // Holding every trigram does not make the term (their order may differ):
+    // the few customers left are checked by their text.
+    matches.clear();
+    for (slot value : candidates)
+      if (holds(entries[value].search_text, searcher)) matches.set(value);
   }
 
-  // The conditions that depend on one customer's values.
+  // A time range is a stretch of that time's sort order: reading the slots
+  // there is far cheaper than looking at every match's entry.
+  void keep_range(bitset& matches, protocol::sort_field field, const protocol::time_range& range) const {
+    if (range.empty()) return;
+    const auto& order = orders[order_number(field)];
+    const auto time_of = [&](slot value) -> std::optional<protocol::timestamp_ms> {
+      const auto& customer = entries[value];
+      return field == protocol::sort_field::created_at ? std::optional{customer.created_at} : customer.last_activity;
+    };
+    // Nulls sort first and match no range.
+    auto begin = std::partition_point(order.begin(), order.end(), [&](slot value) {
+      const auto time = time_of(value);
+      return !time || (range.from && *time < *range.from);
+    });
+    auto end = range.to ? std::partition_point(begin, order.end(), [&](slot value) { return *time_of(value) <= *range.to; })
+                        : order.end();
+    bitset inside(capacity());
+    for (auto at = begin; at < end; ++at) inside.set(*at);
+    matches.intersect(inside);
+  }
+
+  // What is left: a user's view counts only the user's own conversations.
   bool passes_residual(const indexed_customer& customer, const protocol::customer_filter& filter,
                        const protocol::viewer_scope& scope) const {
-    if (!in_range(filter.created_at, customer.created_at)) return false;
-    if (!in_range(filter.last_activity, customer.last_activity)) return false;
-    if (!scope.user_id) return true;
-    // In a user's view only the user's own conversations count.
     bool status_found = filter.conversation_statuses.empty();
     bool unread = false;
     for (const auto& conversation : customer.conversations) {
@@ -414,9 +447,10 @@ struct customer_index::impl {
       if (!filter.conversation_statuses.empty()) keep_any(matches, by_status, filter.conversation_statuses);
       keep_presence(matches, filter.has_unread, with_unread);
     }
+    keep_range(matches, protocol::sort_field::created_at, filter.created_at);
+    keep_range(matches, protocol::sort_field::last_activity, filter.last_activity);
     for (const auto& term : filter.search_terms) keep_search(matches, term);
-    const bool residual = !filter.created_at.empty() || !filter.last_activity.empty() ||
-                          (scope.user_id && (!filter.conversation_statuses.empty() || filter.has_unread));
+    const bool residual = scope.user_id && (!filter.conversation_statuses.empty() || filter.has_unread);
     if (residual)
       matches.for_each([&](slot value) {
         if (!passes_residual(entries[value], filter, scope)) matches.reset(value);
@@ -432,8 +466,12 @@ struct customer_index::impl {
     const auto skip = static_cast<std::size_t>(paging.offset);
     const auto field = sort.field;
     const auto& order = orders[order_number(field)];
-    // Few matches: sorting them beats walking the whole order.
-    if (static_cast<std::size_t>(total) * 16 < order.size()) {
+    // Walking the order finds the page after about order.size() * wanted /
+    // total steps, each cheap (a slot and a bit); sorting the matches costs
+    // about total steps of a costlier kind (two entries compared). Take the
+    // cheaper one.
+    const double walk_steps = static_cast<double>(order.size()) * static_cast<double>(wanted) / static_cast<double>(total);
+    if (static_cast<double>(total) * 16 < walk_steps) {
       std::vector<slot> found;
       found.reserve(static_cast<std::size_t>(total));
       matches.for_each([&](slot value) { found.push_back(value); });
