@@ -2,13 +2,24 @@
 //
 //   load_generator --port P [--path /ws/customers/?page_size=20] --connections N --mix FILE.json
 //                  [--ramp-seconds 5] [--warmup-seconds 5] [--measure-seconds 20] [--threads 1]
-//                  [--idle] [--server-pid PID] [--output FILE.json] [--label TEXT]
+//                  [--rate R] [--idle] [--server-pid PID] [--output FILE.json] [--label TEXT]
+//                  [--live-writes R --admin-token T --write-conversations FILE.json]
 //
 // Connects to 127.0.0.1 only. Opens N connections spread evenly over the
 // ramp; each keeps exactly one request outstanding and sends the next one as
 // soon as the answer (the frame echoing its request_id) arrives. After the
 // warm-up, latency and throughput are measured over a fixed window from the
-// requests both sent and answered inside it. With --idle the connections only
+// requests both sent and answered inside it. With --rate R the load is fixed
+// instead (open loop): together the connections send R requests a second,
+// each connection one every N/R seconds, and a request that could not go out
+// on time (its connection still waited for an answer) counts its latency from
+// when it was due, so a slow server cannot hide its queue. With --live-writes
+// R each connection sends one request (mix entry i mod the mix's size) and
+// then only listens, while a writer posts R customer messages a second
+// through the write API, each with the content "s5 <number>"; the latency of
+// a write is from its POST to the first push that shows it, per connection
+// (a message moves its customer to the top of a list ordered by
+// -last_activity, when the customer matches the filter). With --idle the connections only
 // read (their initial frames, then any pushes) and the server's memory per
 // connection is measured. Prints one JSON object; progress goes to stderr.
 //
@@ -35,6 +46,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -43,12 +55,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
+namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using json = nlohmann::json;
 using ordered_json = nlohmann::ordered_json;
@@ -60,13 +74,18 @@ namespace {
 constexpr const char* usage_text =
     "usage: load_generator --port P [--path /ws/customers/?page_size=20] --connections N --mix FILE.json\n"
     "                      [--ramp-seconds 5] [--warmup-seconds 5] [--measure-seconds 20] [--threads 1]\n"
-    "                      [--idle] [--server-pid PID] [--output FILE.json] [--label TEXT]\n";
+    "                      [--rate R] [--idle] [--server-pid PID] [--output FILE.json] [--label TEXT]\n"
+    "                      [--live-writes R --admin-token T --write-conversations FILE.json]\n";
 
 constexpr const char* help_text =
     "\n"
     "Connects to 127.0.0.1 only. Each connection keeps one request outstanding (closed loop); requests\n"
     "come from the mix file. Latency and throughput count the requests sent and answered inside the\n"
-    "measured window, which follows the ramp and the warm-up. With --idle the connections send nothing\n"
+    "measured window, which follows the ramp and the warm-up. With --rate R the connections together\n"
+    "send R requests a second at fixed times (open loop); a request sent late is timed from when it\n"
+    "was due. With --live-writes R each connection sends one request and then listens for pushes while\n"
+    "R messages a second go to random conversations of FILE.json (an array of ids) through the write\n"
+    "API; the time from each POST to the first push showing it is measured. With --idle the connections send nothing\n"
     "(--mix is then optional) and, with --server-pid, the server's memory per connection is reported.\n"
     "Exit status: 0 with results, 1 in --idle mode when not every connection was open at the end,\n"
     "2 on bad arguments or set-up failures.\n";
@@ -85,6 +104,9 @@ struct options {
   double ramp_seconds = 5, warmup_seconds = 5, measure_seconds = 20;
   unsigned threads = 1;
   bool idle = false;
+  double rate = 0;  // requests per second over all connections; 0: closed loop
+  double live_writes = 0;  // write API messages per second; 0: no live measurement
+  std::string admin_token, write_conversations_file;
   long server_pid = 0;
   std::string output, label;
 };
@@ -142,6 +164,14 @@ options parse_options(int argc, char** argv) {
       result.warmup_seconds = to_number(name, value, 0, 3600);
     } else if (name == "--measure-seconds") {
       result.measure_seconds = to_number(name, value, 0.1, 36000);
+    } else if (name == "--rate") {
+      result.rate = to_number(name, value, 0.001, 10'000'000);
+    } else if (name == "--live-writes") {
+      result.live_writes = to_number(name, value, 0.001, 100'000);
+    } else if (name == "--admin-token") {
+      result.admin_token = value;
+    } else if (name == "--write-conversations") {
+      result.write_conversations_file = value;
     } else if (name == "--threads") {
       result.threads = static_cast<unsigned>(to_number(name, value, 1, 256));
     } else if (name == "--server-pid") {
@@ -157,6 +187,10 @@ options parse_options(int argc, char** argv) {
   if (!have_port) fail_setup(std::string("--port is required\n") + usage_text);
   if (result.connections == 0) fail_setup(std::string("--connections is required\n") + usage_text);
   if (result.mix_file.empty() && !result.idle) fail_setup(std::string("--mix is required\n") + usage_text);
+  if (result.live_writes > 0 && (result.admin_token.empty() || result.write_conversations_file.empty()))
+    fail_setup("--live-writes needs --admin-token and --write-conversations");
+  if (result.live_writes > 0 && (result.rate > 0 || result.idle))
+    fail_setup("--live-writes does not go with --rate or --idle");
   return result;
 }
 
@@ -370,10 +404,27 @@ struct run_state {
   std::atomic<std::uint64_t> answered{0}, errors{0}, opened{0}, gave_up{0};
 
   bool in_window(time_point t) const { return t >= window_start && t <= window_end; }
+
+  // --live-writes: the conversations written to, and when write number n was
+  // posted (nanoseconds of clock_type, 0 until then). Sized once, before the
+  // threads start; the writer stops at its capacity.
+  std::vector<std::int64_t> conversations;
+  std::unique_ptr<std::atomic<std::int64_t>[]> write_posted_at;
+  std::size_t write_capacity = 0;
+  std::atomic<std::uint64_t> writes_posted{0};
 };
+
+std::int64_t nanoseconds(time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
 
 struct statistics {
   histogram latency;  // µs, requests sent and answered inside the window
+  // --live-writes: µs from a write's POST to the first push showing it, per
+  // connection, for writes posted inside the window; and the POSTs' own answers.
+  histogram push_latency, write_latency;
+  std::uint64_t pushes_in_window = 0, writes_in_window = 0;
+  std::map<std::string, std::uint64_t> write_errors;
   std::map<std::string, std::uint64_t> errors, window_errors, unsolicited, answers_by_type;
   std::uint64_t sent_total = 0, answered_total = 0;
   std::uint64_t received_in_window = 0;  // non-error answers received in the window, whenever sent
@@ -381,6 +432,11 @@ struct statistics {
 
   void merge(const statistics& other) {
     latency.merge(other.latency);
+    push_latency.merge(other.push_latency);
+    write_latency.merge(other.write_latency);
+    pushes_in_window += other.pushes_in_window;
+    writes_in_window += other.writes_in_window;
+    for (const auto& [k, v] : other.write_errors) write_errors[k] += v;
     for (const auto& [k, v] : other.errors) errors[k] += v;
     for (const auto& [k, v] : other.window_errors) window_errors[k] += v;
     for (const auto& [k, v] : other.unsolicited) unsolicited[k] += v;
@@ -415,7 +471,7 @@ struct worker {
 
 class session : public std::enable_shared_from_this<session> {
  public:
-  session(worker& w, slot& owner) : worker_(w), slot_(owner), ws_(w.ctx), timeout_(w.ctx) {}
+  session(worker& w, slot& owner) : worker_(w), slot_(owner), ws_(w.ctx), timeout_(w.ctx), pace_(w.ctx) {}
   void run();
   void stop();
 
@@ -425,7 +481,9 @@ class session : public std::enable_shared_from_this<session> {
   void do_read();
   void on_read(beast::error_code ec, std::size_t);
   void handle_frame(time_point received);
+  void note_live_writes(time_point received, bool is_push);
   void send_next();
+  void send_when_due();
   void on_write(beast::error_code ec, std::size_t);
   void on_timeout(beast::error_code ec, std::uint64_t id);
   void start_close();
@@ -437,11 +495,14 @@ class session : public std::enable_shared_from_this<session> {
   websocket::stream<beast::tcp_stream> ws_;
   beast::flat_buffer buffer_;
   asio::steady_timer timeout_;
+  asio::steady_timer pace_;  // --rate: waits for the next due time
   std::string out_;
   std::uint64_t request_id_ = 0;
   time_point sent_at_;
   bool open_ = false, ended_ = false, stopping_ = false, writing_ = false, awaiting_ = false;
   bool send_after_write_ = false, close_after_write_ = false;
+  std::uint64_t requests_sent_ = 0;
+  std::unordered_set<std::uint64_t> writes_seen_;  // --live-writes: shown to this connection already
 };
 
 // One of the N logical connections: its request sequence survives reopens.
@@ -449,7 +510,13 @@ class slot : public std::enable_shared_from_this<slot> {
  public:
   slot(worker& w, std::size_t index, time_point start_at)
       : worker_(w), start_at_(start_at), timer_(w.ctx),
-        rng_state_(0x5eed0000'00000000ULL + index), position_(index % w.run.requests.bodies.size()) {}
+        rng_state_(0x5eed0000'00000000ULL + index), position_(index % w.run.requests.bodies.size()) {
+    if (w.run.opts.rate > 0) {
+      period_ = std::chrono::duration_cast<clock_type::duration>(
+          std::chrono::duration<double>(static_cast<double>(w.run.opts.connections) / w.run.opts.rate));
+      next_due_ = start_at;
+    }
+  }
 
   void start() {
     timer_.expires_at(start_at_);
@@ -476,11 +543,20 @@ class slot : public std::enable_shared_from_this<slot> {
       if (!ec && !self->stopped_) self->open();
     });
   }
+  // With --rate: when this connection's next request is due. Connection i of
+  // N sends at times start + (i + k N) / R, k = 0, 1, ...; a due time that
+  // passed while the connection waited is still the one its latency counts from.
+  time_point take_due_time() {
+    const time_point due = next_due_;
+    next_due_ += period_;
+    return due;
+  }
+
   // The next message: the mix entry with a fresh request_id spliced in front.
   std::string next_message(std::uint64_t id) {
     const auto& m = worker_.run.requests;
     std::size_t choice;
-    if (m.sequence) {
+    if (m.sequence || worker_.run.opts.live_writes > 0) {
       choice = position_;
       position_ = (position_ + 1) % m.bodies.size();
     } else {
@@ -515,6 +591,8 @@ class slot : public std::enable_shared_from_this<slot> {
   std::weak_ptr<session> session_;
   std::uint64_t rng_state_;
   std::size_t position_;
+  clock_type::duration period_{};
+  time_point next_due_;
   int failures_ = 0;
   bool stopped_ = false;
 };
@@ -553,7 +631,7 @@ void session::on_handshake(beast::error_code ec) {
   worker_.run.opened.fetch_add(1, std::memory_order_relaxed);
   ws_.text(true);
   do_read();
-  if (!worker_.run.opts.idle) send_next();  // requests flow as soon as the connection is up
+  if (!worker_.run.opts.idle) send_when_due();  // requests flow as soon as the connection is up
 }
 
 void session::do_read() {
@@ -574,8 +652,10 @@ void session::handle_frame(time_point received) {
   frame_info frame;
   auto& stats = worker_.stats;
   if (!read_frame(buffer_, frame)) return worker_.count_error("invalid_frame", received);
+  const bool is_list = frame.type == "customers_list";
+  if (worker_.run.opts.live_writes > 0 && is_list) note_live_writes(received, !frame.has_id && frame.reason == "update");
   if (!frame.has_id) {  // connection_established, the initial list, live pushes
-    ++stats.unsolicited[frame.type == "customers_list" && frame.reason == "update" ? "customers_list_update" : frame.type];
+    ++stats.unsolicited[is_list && frame.reason == "update" ? "customers_list_update" : frame.type];
     if (frame.type == "error") worker_.count_error(frame.code.empty() ? "error" : frame.code, received);
     return;
   }
@@ -600,7 +680,45 @@ void session::handle_frame(time_point received) {
       ++stats.answers_by_type[frame.type];
     }
   }
-  if (!stopping_) send_next();
+  if (!stopping_) send_when_due();
+}
+
+// Every "s5 <n>" message content in the list; the first sight of write n on
+// this connection, when a push brings it, is one latency sample. (What the
+// answer to the connection's own request shows was there before it listened.)
+void session::note_live_writes(time_point received, bool is_push) {
+  static constexpr std::string_view marker = "\"content\":\"s5 ";
+  const auto data = buffer_.data();
+  const std::string_view text(static_cast<const char*>(data.data()), data.size());
+  auto& run = worker_.run;
+  auto& stats = worker_.stats;
+  if (is_push && run.in_window(received)) ++stats.pushes_in_window;
+  for (auto at = text.find(marker); at != std::string_view::npos; at = text.find(marker, at + 1)) {
+    std::uint64_t number = 0;
+    std::size_t digits = 0;
+    for (auto position = at + marker.size(); position < text.size() && text[position] >= '0' && text[position] <= '9';
+         ++position, ++digits)
+      number = number * 10 + static_cast<std::uint64_t>(text[position] - '0');
+    if (digits == 0 || number >= run.write_capacity || !writes_seen_.insert(number).second || !is_push) continue;
+    const auto posted = run.write_posted_at[number].load(std::memory_order_relaxed);
+    if (posted == 0) continue;
+    const time_point posted_at{std::chrono::duration_cast<clock_type::duration>(std::chrono::nanoseconds(posted))};
+    if (!run.in_window(posted_at)) continue;
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(received - posted_at).count();
+    stats.push_latency.record(static_cast<std::uint64_t>(std::max<long long>(micros, 0)));
+  }
+}
+
+void session::send_when_due() {
+  if (worker_.run.opts.live_writes > 0) {  // one request, then only pushes
+    if (requests_sent_ == 0) send_next();
+    return;
+  }
+  if (worker_.run.opts.rate <= 0) return send_next();
+  pace_.expires_at(slot_.take_due_time());
+  pace_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec && !self->stopping_ && !self->ended_) self->send_next();
+  });
 }
 
 void session::send_next() {
@@ -611,8 +729,11 @@ void session::send_next() {
   request_id_ = worker_.run.next_request_id.fetch_add(1, std::memory_order_relaxed);
   out_ = slot_.next_message(request_id_);
   ++worker_.stats.sent_total;
+  ++requests_sent_;
   awaiting_ = writing_ = true;
-  sent_at_ = clock_type::now();
+  // With --rate, timed from when it was due: the timer above fired then, or
+  // at once when that moment had already passed.
+  sent_at_ = worker_.run.opts.rate > 0 ? std::min(pace_.expiry(), clock_type::now()) : clock_type::now();
   ws_.async_write(asio::buffer(out_), [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_write(ec, n); });
   timeout_.expires_after(request_timeout);
   timeout_.async_wait([self = shared_from_this(), id = request_id_](beast::error_code e) { self->on_timeout(e, id); });
@@ -635,13 +756,14 @@ void session::on_timeout(beast::error_code ec, std::uint64_t id) {
   if (ec || ended_ || stopping_ || !awaiting_ || id != request_id_) return;
   awaiting_ = false;
   worker_.count_error("client_timeout", clock_type::now());
-  send_next();
+  send_when_due();
 }
 
 void session::stop() {
   if (stopping_ || ended_) return;
   stopping_ = true;
   timeout_.cancel();
+  pace_.cancel();
   if (awaiting_ && sent_at_ >= worker_.run.window_start && sent_at_ <= worker_.run.window_end) ++worker_.stats.unfinished;
   if (!open_) {  // still connecting: cancel it
     beast::get_lowest_layer(ws_).cancel();
@@ -669,7 +791,141 @@ void session::end(const char* kind) {
   if (ended_) return;
   mark_closed();
   timeout_.cancel();
+  pace_.cancel();
   slot_.session_ended(stopping_ ? nullptr : kind);
+}
+
+// ---------------------------------------------------------------------------
+// --live-writes: one HTTP connection posting customer messages at a fixed
+// rate, one request at a time (a slow answer delays the next one).
+
+class live_writer : public std::enable_shared_from_this<live_writer> {
+ public:
+  explicit live_writer(worker& w) : worker_(w), stream_(w.ctx), timer_(w.ctx) {
+    period_ = std::chrono::duration_cast<clock_type::duration>(
+        std::chrono::duration<double>(1.0 / w.run.opts.live_writes));
+  }
+
+  void start(time_point at) {
+    next_due_ = at;
+    timer_.expires_at(at);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->connect();
+    });
+  }
+  void stop() {
+    stopping_ = true;
+    timer_.cancel();
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  }
+
+ private:
+  void connect() {
+    if (stopping_) return;
+    stream_.expires_after(connect_timeout);
+    stream_.async_connect(worker_.run.endpoint, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->failed("write_connect_failed");
+      beast::error_code ignored;
+      self->stream_.socket().set_option(tcp::no_delay(true), ignored);
+      self->wait_until_due();
+    });
+  }
+  void wait_until_due() {
+    if (stopping_) return;
+    timer_.expires_at(next_due_);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->post();
+    });
+  }
+  void post() {
+    auto& run = worker_.run;
+    const auto number = run.writes_posted.fetch_add(1, std::memory_order_relaxed);
+    if (stopping_ || number >= run.write_capacity) return;
+    next_due_ += period_;
+    const auto conversation = run.conversations[static_cast<std::size_t>(uniform() * static_cast<double>(run.conversations.size()))];
+    request_ = {http::verb::post, "/api/conversations/" + std::to_string(conversation) + "/messages", 11};
+    request_.set(http::field::host, run.host);
+    request_.set(http::field::authorization, "Bearer " + run.opts.admin_token);
+    request_.set(http::field::content_type, "application/json");
+    request_.keep_alive(true);
+    request_.body() = "{\"content\":\"s5 " + std::to_string(number) + "\",\"type\":\"customer\"}";
+    request_.prepare_payload();
+    posted_at_ = clock_type::now();
+    run.write_posted_at[number].store(nanoseconds(posted_at_), std::memory_order_relaxed);
+    if (run.in_window(posted_at_)) ++worker_.stats.writes_in_window;
+    stream_.expires_after(request_timeout);
+    http::async_write(stream_, request_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->failed("write_connection_lost");
+      self->response_ = {};
+      http::async_read(self->stream_, self->buffer_, self->response_, [self](beast::error_code e, std::size_t) {
+        if (e) return self->failed("write_connection_lost");
+        self->answered();
+      });
+    });
+  }
+  void answered() {
+    const auto now = clock_type::now();
+    if (response_.result() != http::status::created) {
+      ++worker_.stats.write_errors["write_status_" + std::to_string(response_.result_int())];
+    } else if (worker_.run.in_window(posted_at_)) {
+      const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now - posted_at_).count();
+      worker_.stats.write_latency.record(static_cast<std::uint64_t>(std::max<long long>(micros, 0)));
+    }
+    if (!response_.keep_alive()) {
+      beast::error_code ignored;
+      stream_.socket().close(ignored);
+      return connect();
+    }
+    wait_until_due();
+  }
+  void failed(const char* kind) {
+    if (stopping_) return;
+    ++worker_.stats.write_errors[kind];
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+    next_due_ = clock_type::now() + std::chrono::milliseconds(250);
+    timer_.expires_at(next_due_);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->connect();
+    });
+  }
+  double uniform() {  // splitmix64, as the slots use
+    std::uint64_t z = (rng_state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    return static_cast<double>(z >> 11) * 0x1.0p-53;
+  }
+
+  worker& worker_;
+  beast::tcp_stream stream_;
+  asio::steady_timer timer_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> request_;
+  http::response<http::string_body> response_;
+  clock_type::duration period_{};
+  time_point next_due_, posted_at_;
+  std::uint64_t rng_state_ = 0x5eed5eed'00000005ULL;
+  bool stopping_ = false;
+};
+
+std::vector<std::int64_t> load_conversations(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) fail_setup("--write-conversations " + file + ": cannot be read");
+  json document;
+  try {
+    document = json::parse(in);
+  } catch (const json::parse_error& error) {
+    fail_setup("--write-conversations " + file + ": not valid JSON: " + error.what());
+  }
+  std::vector<std::int64_t> ids;
+  if (document.is_array())
+    for (const auto& id : document)
+      if (id.is_number_integer()) ids.push_back(id.get<std::int64_t>());
+  if (ids.empty() || ids.size() != document.size())
+    fail_setup("--write-conversations " + file + ": must be a non-empty array of conversation ids");
+  return ids;
 }
 
 // ---------------------------------------------------------------------------
@@ -757,6 +1013,13 @@ int main(int argc, char** argv) {
   run.host = "127.0.0.1:" + std::to_string(opts.port);
 
   auto seconds = [](double s) { return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(s)); };
+  if (opts.live_writes > 0) {
+    run.conversations = load_conversations(opts.write_conversations_file);
+    const double run_seconds = opts.ramp_seconds + opts.warmup_seconds + opts.measure_seconds + 10;
+    run.write_capacity = static_cast<std::size_t>(std::ceil(opts.live_writes * run_seconds)) + 16;
+    run.write_posted_at = std::make_unique<std::atomic<std::int64_t>[]>(run.write_capacity);
+    for (std::size_t n = 0; n < run.write_capacity; ++n) run.write_posted_at[n].store(0);
+  }
   std::optional<long> rss_baseline, anon_baseline, rss_loaded, anon_loaded, rss_end;
   if (opts.server_pid) {
     rss_baseline = server_memory_kib(opts.server_pid);
@@ -776,6 +1039,12 @@ int main(int argc, char** argv) {
     auto& w = *workers[i % workers.size()];
     auto at = start + seconds(opts.ramp_seconds * static_cast<double>(i) / static_cast<double>(opts.connections));
     w.slots.push_back(std::make_shared<slot>(w, i, at));
+  }
+  // Writes start once every connection had the ramp to open and ask for its list.
+  std::shared_ptr<live_writer> writer;
+  if (opts.live_writes > 0) {
+    writer = std::make_shared<live_writer>(*workers.front());
+    writer->start(ramp_end);
   }
   std::atomic<unsigned> running{static_cast<unsigned>(workers.size())};
   for (auto& w : workers) {
@@ -845,6 +1114,7 @@ int main(int argc, char** argv) {
 
   // Stop: close every connection, give them a few seconds, then cut off whatever is left.
   run.stopping = true;
+  if (writer) asio::post(workers.front()->ctx, [writer] { writer->stop(); });
   for (auto& w : workers) {
     asio::post(w->ctx, [&self = *w] {
       for (auto& s : self.slots) s->stop();
@@ -862,7 +1132,8 @@ int main(int argc, char** argv) {
   const double window = opts.measure_seconds;
   ordered_json result;
   result["label"] = opts.label;
-  result["mode"] = opts.idle ? "idle" : "closed_loop";
+  result["mode"] = opts.idle ? "idle" : opts.live_writes > 0 ? "live" : opts.rate > 0 ? "fixed_rate" : "closed_loop";
+  if (opts.rate > 0) result["offered_rate_rps"] = opts.rate;
   result["mix"] = opts.mix_file.empty() ? ordered_json(nullptr) : ordered_json(run.requests.name);
   result["connections"] = opts.connections;
   result["connections_open_at_window_start"] = open_at_start;
@@ -906,6 +1177,20 @@ int main(int argc, char** argv) {
                 << " lengthen --measure-seconds\n";
     result["answers_by_type"] = counts_json(total.answers_by_type);
     result["requests_sent_total"] = total.sent_total;
+  }
+  if (opts.live_writes > 0) {
+    auto milliseconds = [](const histogram& h) {
+      return ordered_json{{"p50", round_to(h.percentile(0.50) / 1000, 3)}, {"p90", round_to(h.percentile(0.90) / 1000, 3)},
+                          {"p99", round_to(h.percentile(0.99) / 1000, 3)}, {"max", round_to(static_cast<double>(h.max()) / 1000, 3)},
+                          {"mean", round_to(h.mean() / 1000, 3)}};
+    };
+    result["live"] = {{"writes_per_second", opts.live_writes},
+                      {"writes_in_window", total.writes_in_window},
+                      {"write_errors", errors_json(total.write_errors)},
+                      {"write_answer_ms", milliseconds(total.write_latency)},
+                      {"pushes_in_window", total.pushes_in_window},
+                      {"samples", total.push_latency.count()},
+                      {"write_to_push_ms", milliseconds(total.push_latency)}};
   }
   result["errors"] = errors_json(total.window_errors);
   result["errors_whole_run"] = errors_json(total.errors);

@@ -15,6 +15,8 @@ def yes_no: if . == null then "" elif . then "yes" else "**no**" end;
 def target_text:
   if .target == null then ""
   elif .target.max_kib_per_connection != null then "≤ \(.target.max_kib_per_connection) KiB"
+  elif .target.max_write_to_push_p99_ms != null then "p99 ≤ \(.target.max_write_to_push_p99_ms) ms"
+  elif .target.min_ratio == null then "p99 ≤ \(.target.max_p99_ms) ms at \(.real.offered_rps | rps)/s"
   else "≥ \(.target.min_ratio * 100 | round)%" + (if .target.max_p99_ms != null then ", p99 ≤ \(.target.max_p99_ms) ms" else "" end)
   end;
 def errors_cell: pair(.errors // null | count)
@@ -27,7 +29,8 @@ def connections_cell: .connections as $n | ($n | commas)
 
 .settings as $settings
 | .scenarios as $rows
-| ($rows | map(select(.primary and .scenario != "S4"))) as $primary
+| ($rows | map(select(.primary and .scenario != "S4" and .scenario != "S5"))) as $primary
+| ($rows | map(select(.scenario == "S5"))) as $live
 | ($rows | map(select(.scenario == "S4"))) as $idle
 | ($rows | map(select(.scenario == "S1" or .scenario == "S3"))) as $sweep
 | [
@@ -40,6 +43,10 @@ def connections_cell: .connections as $n | ($n | commas)
     "| scenario | idle connections | customers | server memory per connection, real / limit | without file pages, real / limit | target | errors real / limit | met |",
     "|---|---:|---:|---:|---:|---|---:|---|",
     ($idle[] | "| \(.name) | \(connections_cell) | \(.customers | commas) | \(pair(.rss_per_connection_kib | kib)) KiB | \(pair(.rss_anon_per_connection_kib | kib)) KiB | \(target_text) | \(errors_cell) | \(.met | yes_no) |"),
+    "",
+    "| scenario | connections | customers | writes in the window | samples | write to push p50 ms | p99 ms | write answer p50 ms | errors (lists / writes) | target | met |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+    ($live[] | "| \(.name) | \(.connections | commas) | \(.customers | commas) | \(.real.writes_in_window | count) | \(.real.samples | count) | \(.real.write_to_push_p50_ms | ms) | \(.real.write_to_push_p99_ms | ms) | \(.real.write_answer_p50_ms | ms) | \(.real.errors | count) / \(.real.write_errors | count) | \(target_text) | \(.met | yes_no) |"),
     "",
     "Against the number of connections (100,000 customers; the plot `bench/results/throughput-p99.png`):",
     "",
