@@ -86,11 +86,11 @@ def clean($connections): . != null and .status == "ok" and .errors == 0 and .con
               elif $target.max_write_to_push_p99_ms != null then
                 ($real | clean($key.connections)) and $real.write_errors == 0 and ($real.samples // 0) > 0
                 and $real.write_to_push_p99_ms <= $target.max_write_to_push_p99_ms
-              elif $target.min_ratio == null then
-                ($real | clean($key.connections)) and $real.p99_ms != null and $real.p99_ms <= $target.max_p99_ms
               elif $target.max_kib_per_connection != null then
                 ($real | clean($key.connections)) and $real.rss_per_connection_kib != null
                 and $real.rss_per_connection_kib <= $target.max_kib_per_connection
+              elif $target.min_ratio == null then
+                ($real | clean($key.connections)) and $real.p99_ms != null and $real.p99_ms <= $target.max_p99_ms
               else
                 ($real | clean($key.connections)) and $ratio != null and $ratio >= $target.min_ratio
                 and ($target.max_p99_ms == null or ($real.p99_ms != null and $real.p99_ms <= $target.max_p99_ms))
