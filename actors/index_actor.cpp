@@ -10,6 +10,7 @@
 
 #include "actors/metrics.hpp"
 #include "actors/reply_errors.hpp"
+#include "storage/row_cache.hpp"
 
 namespace cws::actors {
 
@@ -17,6 +18,10 @@ namespace {
 
 // A reload that failed is tried again this often, until it succeeds.
 constexpr std::chrono::seconds retry_interval{1};
+
+// Customers whose rows are kept (about 1 KiB each): far more than the pages
+// agents have open at once.
+constexpr std::size_t cached_rows = 20'000;
 
 // Invariant: the index holds every change the actor has been told of, except
 // those in `pending` (and everything while `pending_everything`), which a
@@ -26,6 +31,9 @@ struct index_state {
   std::shared_ptr<service_metrics> metrics;
   std::optional<storage::database> db;  // empty until connected, and after a failure
   storage::customer_index index;
+  // Invariant: holds no row older than a change the actor has been told of.
+  storage::row_cache rows{cached_rows};
+  std::uint64_t generation = 0;  // change events taken in
   bool loaded = false;
   bool pending_everything = false;
   std::vector<std::int64_t> pending;
@@ -102,8 +110,19 @@ index_actor::behavior_type index_behavior(index_pointer self, storage::database_
         }
       },
       [self](select_atom, const protocol::list_query& query, const protocol::viewer_scope& scope) -> selection_reply {
-        if (!self->state.loaded) return database_unavailable_error();
-        return self->state.index.select(query, scope);
+        auto& state = self->state;
+        if (!state.loaded) return database_unavailable_error();
+        index_answer answer{state.index.select(query, scope), {}, state.generation};
+        std::size_t hits = 0;
+        for (auto id : answer.selection.ids) {
+          answer.rows.push_back(state.rows.find(id, scope));
+          if (answer.rows.back()) ++hits;
+        }
+        state.metrics->rows_served(hits, answer.rows.size() - hits);
+        return answer;
+      },
+      [self](remember_atom, const std::vector<protocol::customer_view>& rows, std::uint64_t generation) {
+        if (generation == self->state.generation) self->state.rows.store(rows);
       },
       [self](fetch_options_atom, const protocol::viewer_scope& scope) -> options_reply {
         if (!self->state.loaded) return database_unavailable_error();
@@ -111,6 +130,11 @@ index_actor::behavior_type index_behavior(index_pointer self, storage::database_
       },
       [self](changes_atom, const change_event& event) {
         auto& state = self->state;
+        ++state.generation;
+        if (event.everything)
+          state.rows.clear();
+        else
+          state.rows.forget(event.customer_ids);
         if (!state.loaded) return;  // the first load reads it anyway
         if (event.everything) {
           state.pending_everything = true;

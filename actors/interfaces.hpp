@@ -50,6 +50,7 @@ using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using fetch_rows_atom = caf::atom_constant<caf::atom("fetchrows")>;
 using select_atom = caf::atom_constant<caf::atom("select")>;
 using load_atom = caf::atom_constant<caf::atom("load")>;
+using remember_atom = caf::atom_constant<caf::atom("remember")>;
 
 using steady_deadline = std::chrono::steady_clock::time_point;
 using steady_time = std::chrono::steady_clock::time_point;
@@ -59,7 +60,16 @@ using steady_time = std::chrono::steady_clock::time_point;
 // request itself, a dead actor) stay distinct.
 using page_reply = std::variant<protocol::customer_page, protocol::protocol_error>;
 using options_reply = std::variant<protocol::filter_options, protocol::protocol_error>;
-using selection_reply = std::variant<storage::index_selection, protocol::protocol_error>;
+// The index's answer to a list query: which customers, in order, the rows of
+// those it has cached (as the query's scope sees them; empty for the others),
+// and the index's generation (how many changes it has taken in), which rows
+// read for the others must be remembered with.
+struct index_answer {
+  storage::index_selection selection;
+  std::vector<std::optional<protocol::customer_view>> rows;  // by position in selection.ids
+  std::uint64_t generation = 0;
+};
+using selection_reply = std::variant<index_answer, protocol::protocol_error>;
 
 // Owns one database connection; the only place where SOCI is called while the
 // server runs. Spawned detached: its calls block. The write API's writes go to
@@ -86,11 +96,15 @@ using options_source =
 // feed tells its listeners in order), so that a query asked after an event
 // arrived sees the change. `load_atom` reads everything (answered with the
 // number of customers); `select_atom` answers which customers a list query
-// shows; `poll_atom` retries a reload that failed.
+// shows, with the rows it has cached (storage/row_cache.hpp); `remember_atom`
+// brings rows read for everyone from storage, to cache unless a change came
+// since the generation they were asked at; `poll_atom` retries a reload that
+// failed.
 using index_actor = caf::typed_actor<
     caf::replies_to<load_atom>::with<std::uint64_t>,
     caf::replies_to<select_atom, protocol::list_query, protocol::viewer_scope>::with<selection_reply>,
     caf::replies_to<fetch_options_atom, protocol::viewer_scope>::with<options_reply>,
+    caf::reacts_to<remember_atom, std::vector<protocol::customer_view>, std::uint64_t>,
     caf::reacts_to<changes_atom, change_event>,
     caf::reacts_to<poll_atom>>;
 
@@ -161,6 +175,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::actors::steady_deadline)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::actors::page_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::actors::options_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::actors::selection_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<cws::protocol::customer_view>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<cws::protocol::viewer_scope>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::actors::live_list_pointer)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(cws::protocol::write_request)

@@ -47,6 +47,9 @@ struct service_metrics::impl {
   prometheus::Histogram& index_full_reloads;
   prometheus::Histogram& index_customer_reloads;
   prometheus::Gauge& index_customers;
+  prometheus::Family<prometheus::Counter>& page_rows;
+  prometheus::Counter& cached_rows;
+  prometheus::Counter& read_rows;
 
   impl()
       : connections_open(prometheus::BuildGauge()
@@ -102,7 +105,13 @@ struct service_metrics::impl {
                             .Name("customer_ws_index_customers")
                             .Help("customers held by the in-memory index")
                             .Register(*registry)
-                            .Add({})) {
+                            .Add({})),
+        page_rows(prometheus::BuildCounter()
+                      .Name("customer_ws_page_rows_total")
+                      .Help("customers shown on list pages, by where their rows came from")
+                      .Register(*registry)),
+        cached_rows(page_rows.Add({{"from", "cache"}})),
+        read_rows(page_rows.Add({{"from", "database"}})) {
     // Every series exists from the start, so dashboards see zeros, not gaps,
     // and the maps are never written after construction (lock-free reads).
     for (const char* type : known_request_types)
@@ -151,6 +160,11 @@ void service_metrics::index_reloaded(bool everything, std::chrono::steady_clock:
   (everything ? impl_->index_full_reloads : impl_->index_customer_reloads)
       .Observe(std::chrono::duration<double>(took).count());
   impl_->index_customers.Set(static_cast<double>(customers));
+}
+
+void service_metrics::rows_served(std::size_t cached, std::size_t read) {
+  impl_->cached_rows.Increment(static_cast<double>(cached));
+  impl_->read_rows.Increment(static_cast<double>(read));
 }
 
 void service_metrics::live_query_run() { impl_->live_query_runs.Increment(); }

@@ -33,6 +33,8 @@ class service_metrics {
   // The in-memory index: a reload of everything (`everything`) or of the
   // customers a change touched, and how many customers it then holds.
   void index_reloaded(bool everything, std::chrono::steady_clock::duration took, std::size_t customers);
+  // Rows of a page the index had cached, and those read from the database.
+  void rows_served(std::size_t cached, std::size_t read);
 
   // The Prometheus text exposition format (version 0.0.4).
   std::string render() const;

@@ -8,6 +8,7 @@
 
 #include "actors/metrics.hpp"
 #include "actors/reply_errors.hpp"
+#include "storage/row_cache.hpp"
 
 namespace cws::actors {
 
@@ -26,40 +27,51 @@ query_actor::behavior_type query_behavior(query_actor::pointer self, storage_act
         auto promise = self->make_response_promise<page_reply>();
         auto finished = [=] { metrics->query_finished("list", std::chrono::steady_clock::now() - started); };
         auto failed = [=](caf::error& error) mutable { promise.deliver(page_reply{request_failure_error(error)}); };
-        // The page's rows from storage; `total` (from the index) replaces its count.
-        auto fetch = [=](auto&&... request) mutable {
-          return [=](std::optional<std::int64_t> total) mutable {
-            self->request(storage, settings.timeout + reply_grace, request...)
-                .then(
-                    [=](page_reply& reply) mutable {
-                      if (auto* page = std::get_if<protocol::customer_page>(&reply)) {
-                        if (total) page->total_count = *total;
-                        finished();
-                      }
-                      promise.deliver(std::move(reply));
-                    },
-                    failed);
-          };
-        };
         if (!index) {
-          fetch(fetch_page_atom::value, std::move(query), std::move(scope), deadline)(std::nullopt);
+          self->request(storage, settings.timeout + reply_grace, fetch_page_atom::value, std::move(query),
+                        std::move(scope), deadline)
+              .then(
+                  [=](page_reply& reply) mutable {
+                    if (std::holds_alternative<protocol::customer_page>(reply)) finished();
+                    promise.deliver(std::move(reply));
+                  },
+                  failed);
           return promise;
         }
-        // The index picks the page's customers; storage reads their rows.
+        // The index picks the page's customers and gives the rows it has;
+        // storage reads the others.
         self->request(index, settings.timeout, select_atom::value, std::move(query), scope)
             .then(
                 [=](selection_reply& reply) mutable {
-                  auto* selection = std::get_if<storage::index_selection>(&reply);
-                  if (!selection) {
+                  auto* answer = std::get_if<index_answer>(&reply);
+                  if (!answer) {
                     promise.deliver(page_reply{std::get<protocol::protocol_error>(std::move(reply))});
                     return;
                   }
-                  if (selection->ids.empty()) {
+                  std::vector<std::int64_t> missing;
+                  for (std::size_t position = 0; position < answer->rows.size(); ++position)
+                    if (!answer->rows[position]) missing.push_back(answer->selection.ids[position]);
+                  if (missing.empty()) {
                     finished();
-                    promise.deliver(page_reply{protocol::customer_page{selection->total_count, {}}});
+                    promise.deliver(page_reply{storage::assemble_page(answer->selection, std::move(answer->rows), {}, scope)});
                     return;
                   }
-                  fetch(fetch_rows_atom::value, std::move(selection->ids), scope, deadline)(selection->total_count);
+                  // Read for everyone, so that the index can keep them for any scope.
+                  self->request(storage, settings.timeout + reply_grace, fetch_rows_atom::value, std::move(missing),
+                                protocol::viewer_scope{}, deadline)
+                      .then(
+                          [=, chosen = std::move(*answer)](page_reply& read) mutable {
+                            auto* rows = std::get_if<protocol::customer_page>(&read);
+                            if (!rows) {
+                              promise.deliver(std::move(read));
+                              return;
+                            }
+                            self->send(index, remember_atom::value, rows->customers, chosen.generation);
+                            finished();
+                            promise.deliver(page_reply{
+                                storage::assemble_page(chosen.selection, std::move(chosen.rows), rows->customers, scope)});
+                          },
+                          failed);
                 },
                 failed);
         return promise;

@@ -100,6 +100,8 @@ struct conversation_view {
   timestamp_ms created_at = 0;
   timestamp_ms updated_at = 0;
   std::optional<message_view> last_message;
+  // Its owner. Never sent: it tells which user's view the conversation is in.
+  std::optional<std::int64_t> user_id;
 };
 
 struct tag_view {

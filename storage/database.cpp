@@ -599,11 +599,11 @@ void add_page_details(soci::session& session, sql_dialect dialect, const protoco
 
   detail::bound_statement statement(session, build_page_conversations_sql(ids, scope));
   long long customer_id = 0, id = 0, unread_count = 0, created_at = 0, updated_at = 0;
-  long long message_id = 0, message_created_at = 0;
+  long long message_id = 0, message_created_at = 0, user_id = 0;
   int is_ai_response = 0;
   std::string title, status, source, content, type;
   soci::indicator title_indicator, status_indicator, source_indicator, message_indicator, content_indicator,
-      type_indicator, ai_indicator, message_created_indicator;
+      type_indicator, ai_indicator, message_created_indicator, user_indicator;
   statement.into(customer_id);
   statement.into(id);
   statement.into(title, title_indicator);
@@ -617,6 +617,7 @@ void add_page_details(soci::session& session, sql_dialect dialect, const protoco
   statement.into(type, type_indicator);
   statement.into(is_ai_response, ai_indicator);
   statement.into(message_created_at, message_created_indicator);
+  statement.into(user_id, user_indicator);
   if (statement.execute()) do {
       protocol::conversation_view conversation;
       conversation.id = id;
@@ -626,6 +627,7 @@ void add_page_details(soci::session& session, sql_dialect dialect, const protoco
       conversation.unread_count = unread_count;
       conversation.created_at = created_at;
       conversation.updated_at = updated_at;
+      if (user_indicator == soci::i_ok) conversation.user_id = user_id;
       if (message_indicator == soci::i_ok) {
         protocol::message_view message;
         message.id = message_id;

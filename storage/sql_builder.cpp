@@ -200,7 +200,7 @@ sql_statement build_page_conversations_sql(const std::vector<std::int64_t>& cust
   // the operands of + are not evaluated in a fixed order.
   statement.text =
       "SELECT v.customer_id, v.id, v.title, v.status, v.source, v.unread_count, v.created_at, v.updated_at,"
-      " m.id, m.content, m.type, m.is_ai_response, m.created_at"
+      " m.id, m.content, m.type, m.is_ai_response, m.created_at, v.user_id"
       " FROM conversations v LEFT JOIN messages m ON m.id = v.last_message_id AND m.conversation_id = v.id"
       " WHERE v.customer_id IN (";
   statement.text += id_list(customer_ids, parameters) + ")";

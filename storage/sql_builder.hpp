@@ -41,7 +41,8 @@ customer_query_sql build_customer_query_sql(const protocol::list_query& query,
 sql_statement build_page_tags_sql(const std::vector<std::int64_t>& customer_ids, sql_dialect dialect);
 
 // Rows (customer_id, id, title, status, source, unread_count, created_at,
-// updated_at, message id, content, type, is_ai_response, message created_at)
+// updated_at, message id, content, type, is_ai_response, message created_at,
+// user_id)
 // of the visible conversations, ordered by customer_id, updated_at desc, id
 // desc; the message columns are null without a last message.
 sql_statement build_page_conversations_sql(const std::vector<std::int64_t>& customer_ids,

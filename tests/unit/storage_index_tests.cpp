@@ -11,6 +11,7 @@
 #include "protocol/text.hpp"
 #include "storage/customer_index.hpp"
 #include "storage/demo_data.hpp"
+#include "storage/row_cache.hpp"
 #include "storage_test_support.hpp"
 
 namespace cws::storage {
@@ -23,12 +24,21 @@ using testing::temp_database;
 constexpr std::int64_t base_time = 1'700'000'000'000;
 constexpr std::int64_t day = 86'400'000;
 
-// The page the index path gives: its selection, with the rows from the database.
-protocol::customer_page index_page(database& db, const customer_index& index, const protocol::list_query& query,
-                                   const protocol::viewer_scope& scope) {
+// The page the index path gives, as the query and index actors make it: the
+// selection, the rows the cache has, the others read for everyone (and then
+// cached).
+protocol::customer_page index_page(database& db, const customer_index& index, row_cache& cache,
+                                   const protocol::list_query& query, const protocol::viewer_scope& scope) {
   const auto selection = index.select(query, scope);
-  auto page = db.fetch_customers_by_id(selection.ids, scope);
-  page.total_count = selection.total_count;
+  std::vector<std::optional<protocol::customer_view>> cached;
+  std::vector<std::int64_t> missing;
+  for (auto id : selection.ids) {
+    cached.push_back(cache.find(id, scope));
+    if (!cached.back()) missing.push_back(id);
+  }
+  const auto read = db.fetch_customers_by_id(missing, {}).customers;
+  auto page = assemble_page(selection, std::move(cached), read, scope);
+  cache.store(read);
   return page;
 }
 
@@ -68,8 +78,10 @@ void load_into(customer_index& index, database& db) {
   index.assign(std::move(snapshot.customers), std::move(snapshot.tags));
 }
 
-// What the index actor does with a change: reload the touched customers.
-void reload(customer_index& index, database& db, const std::vector<std::int64_t>& ids) {
+// What the index actor does with a change: drop the touched customers' rows,
+// reload them.
+void reload(customer_index& index, row_cache& cache, database& db, const std::vector<std::int64_t>& ids) {
+  cache.forget(ids);
   auto snapshot = db.load_index(ids);
   std::set<std::int64_t> present;
   for (auto& customer : snapshot.customers) {
@@ -203,7 +215,7 @@ class IndexAgreement : public ::testing::Test {
       const auto query = random_query();
       const auto& scope = scopes[random() % scopes.size()];
       const auto expected = test.db.fetch_customers(query, scope);
-      const auto actual = index_page(test.db, index, query, scope);
+      const auto actual = index_page(test.db, index, cache, query, scope);
       const auto context = "query " + std::to_string(number) + " user " + std::to_string(scope.user_id.value_or(0)) +
                            " terms " + std::to_string(query.filter.search_terms.size()) +
                            (query.filter.search_terms.empty() ? "" : " '" + query.filter.search_terms[0] + "'") +
@@ -225,6 +237,7 @@ class IndexAgreement : public ::testing::Test {
 
   temp_database test;
   customer_index index;
+  row_cache cache{400};  // small: the tests fill and empty it many times
   std::mt19937_64 random{20261125};
   std::vector<protocol::viewer_scope> scopes;
   std::vector<std::string> words, tag_names, sources, statuses;
@@ -274,7 +287,7 @@ TEST_F(IndexAgreement, StillMatchesAfterRandomWritesAndReloads) {
     }
     std::sort(touched.begin(), touched.end());
     touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-    reload(index, test.db, touched);
+    reload(index, cache, test.db, touched);
     ASSERT_EQ(index.size(), all_ids().size());
     compare_random_queries(120);
     compare_options();
@@ -285,11 +298,55 @@ TEST_F(IndexAgreement, StillMatchesAfterRandomWritesAndReloads) {
 TEST_F(IndexAgreement, TagRenameNeedsOnlyTheTagTable) {
   raw_connection raw(test.file);
   raw.exec("UPDATE tags SET name = 'very important' WHERE id = 9001");
-  reload(index, test.db, {});
+  reload(index, cache, test.db, {});
   protocol::list_query query;
   query.filter.tags = {"very important"};
   EXPECT_EQ(index.select(query, {}).total_count, test.db.fetch_customers(query, {}).total_count);
   EXPECT_EQ(index.select(query, {}).total_count, 30);
+}
+
+TEST_F(IndexAgreement, RowsReadForEveryoneCutToEachScopeMatchScopedSql) {
+  std::vector<std::int64_t> ids;
+  for (std::int64_t id = 1; id <= 300; id += 3) ids.push_back(id);
+  const auto everyone = test.db.fetch_customers_by_id(ids, {}).customers;
+  ASSERT_EQ(everyone.size(), ids.size());
+  for (const auto& scope : scopes) {
+    protocol::customer_page cut;
+    for (const auto& customer : everyone) {
+      auto seen = as_seen_by(customer, scope);
+      if (!seen.conversations.empty() || !scope.user_id) cut.customers.push_back(std::move(seen));
+    }
+    std::vector<std::int64_t> visible;
+    for (const auto& customer : cut.customers) visible.push_back(customer.id);
+    EXPECT_EQ(shown(cut), shown(test.db.fetch_customers_by_id(visible, scope))) << "user " << scope.user_id.value_or(0);
+  }
+}
+
+TEST(RowCache, FindsStoredRowsForgetsThemAndEmptiesWhenFull) {
+  row_cache cache{3};
+  std::vector<protocol::customer_view> rows(3);
+  for (int index = 0; index < 3; ++index) rows[static_cast<std::size_t>(index)].id = index + 1;
+  rows[0].conversations.resize(2);
+  rows[0].conversations[0].user_id = 7;
+  rows[0].conversations[0].unread_count = 2;
+  rows[0].conversations[1].user_id = 8;
+  rows[0].conversations[1].unread_count = 5;
+  rows[0].unread_count = 7;
+  cache.store(rows);
+  EXPECT_EQ(cache.size(), 3u);
+  ASSERT_TRUE(cache.find(1, {7}));
+  EXPECT_EQ(cache.find(1, {7})->unread_count, 2);
+  EXPECT_EQ(cache.find(1, {7})->conversations.size(), 1u);
+  EXPECT_EQ(cache.find(1, {})->unread_count, 7);
+  cache.forget({1, 99});
+  EXPECT_FALSE(cache.find(1, {}));
+  EXPECT_EQ(cache.size(), 2u);
+  protocol::customer_view more;
+  more.id = 4;
+  cache.store({more, more});  // 2 + 2 > 3: emptied first
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_FALSE(cache.find(2, {}));
+  EXPECT_TRUE(cache.find(4, {}));
 }
 
 // ---- the index alone ----------------------------------------------------------
