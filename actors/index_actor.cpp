@@ -19,8 +19,9 @@ namespace {
 // A reload that failed is tried again this often, until it succeeds.
 constexpr std::chrono::seconds retry_interval{1};
 
-// Customers whose rows are kept (about 1 KiB each): far more than the pages
-// agents have open at once.
+// Customers whose rows are kept: far more than the pages agents have open at
+// once. A row holds all of its customer's conversations (about 1 KiB in the
+// demo data; more for customers that many users talk to).
 constexpr std::size_t cached_rows = 20'000;
 
 // Invariant: the index holds every change the actor has been told of, except
@@ -42,6 +43,13 @@ struct index_state {
 };
 
 using index_pointer = index_actor::stateful_pointer<index_state>;
+
+// Answers only from an index that holds every change it was told of: while a
+// failed reload waits for its retry, "unavailable" (the database is failing
+// anyway) rather than a list or options that miss a write the client made.
+bool current(const index_state& state) {
+  return state.loaded && !state.pending_everything && state.pending.empty();
+}
 
 storage::database& connected(index_pointer self) {
   if (!self->state.db) self->state.db.emplace(self->state.location);
@@ -111,7 +119,7 @@ index_actor::behavior_type index_behavior(index_pointer self, storage::database_
       },
       [self](select_atom, const protocol::list_query& query, const protocol::viewer_scope& scope) -> selection_reply {
         auto& state = self->state;
-        if (!state.loaded) return database_unavailable_error();
+        if (!current(state)) return database_unavailable_error();
         index_answer answer{state.index.select(query, scope), {}, state.generation};
         std::size_t hits = 0;
         for (auto id : answer.selection.ids) {
@@ -125,7 +133,7 @@ index_actor::behavior_type index_behavior(index_pointer self, storage::database_
         if (generation == self->state.generation) self->state.rows.store(rows);
       },
       [self](fetch_options_atom, const protocol::viewer_scope& scope) -> options_reply {
-        if (!self->state.loaded) return database_unavailable_error();
+        if (!current(self->state)) return database_unavailable_error();
         return self->state.index.options(scope);
       },
       [self](changes_atom, const change_event& event) {

@@ -94,7 +94,8 @@ using options_source =
 // Holds the in-memory customer index (storage/customer_index.hpp) and keeps
 // it current: it hears every change event before anyone else (the change
 // feed tells its listeners in order), so that a query asked after an event
-// arrived sees the change. `load_atom` reads everything (answered with the
+// arrived sees the change (or "unavailable" while a failed reload waits for
+// its retry). `load_atom` reads everything (answered with the
 // number of customers); `select_atom` answers which customers a list query
 // shows, with the rows it has cached (storage/row_cache.hpp); `remember_atom`
 // brings rows read for everyone from storage, to cache unless a change came

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <string_view>
 #include <unordered_map>
@@ -287,8 +288,13 @@ struct customer_index::impl {
       if (moved[order]) leave_order(order, value);  // found by the old key
     }
     if (old.search_text != customer.search_text) {
-      post_search(value, old.search_text, false);
-      post_search(value, customer.search_text, true);
+      // Only the trigrams that differ: lists such as "com" hold most customers.
+      const auto before = trigrams_of(old.search_text), after = trigrams_of(customer.search_text);
+      std::vector<trigram> gone, added;
+      std::set_difference(before.begin(), before.end(), after.begin(), after.end(), std::back_inserter(gone));
+      std::set_difference(after.begin(), after.end(), before.begin(), before.end(), std::back_inserter(added));
+      for (trigram gram : gone) post(by_trigram, gram, value, false);
+      for (trigram gram : added) post(by_trigram, gram, value, true);
     }
     if (old.source != customer.source) {
       post_source(value, old, false);
@@ -298,8 +304,12 @@ struct customer_index::impl {
       post_tags(value, old, false);
       post_tags(value, customer, true);
     }
-    post_conversations(value, old, false);
-    post_conversations(value, customer, true);
+    // Most writes (messages) change neither: the lists of a status or of a
+    // large tenant are long.
+    if (statuses_of(old) != statuses_of(customer) || users_of(old) != users_of(customer)) {
+      post_conversations(value, old, false);
+      post_conversations(value, customer, true);
+    }
     set_flags(value, customer, true);
     old = std::move(customer);
     for (std::size_t order = 0; order < order_count; ++order)
@@ -367,9 +377,9 @@ struct customer_index::impl {
     std::sort(lists.begin(), lists.end(), [](const slot_list* left, const slot_list* right) {
       return left->size() < right->size();
     });
-    if (lists.size() == 1) {
+    if (term.size() == 3) {  // a three-byte term is its own trigram
       bitset found(capacity());
-      found.set_all(*lists.front());  // a three-byte term is its own trigram
+      found.set_all(*lists.front());
       matches.intersect(found);
       return;
     }
@@ -388,8 +398,9 @@ struct customer_index::impl {
       }
       candidates.resize(kept);
     }
-    // Holding every trigram does not make the term (their order may differ):
-    // the few customers left are checked by their text.
+    // Holding every trigram does not make the term (their order may differ,
+    // and "aaaa" has the one trigram of "aaa"): the few customers left are
+    // checked by their text.
     matches.clear();
     for (slot value : candidates)
       if (holds(entries[value].search_text, searcher)) matches.set(value);

@@ -1,8 +1,9 @@
 // The in-memory customer index: answers list queries (which customers match,
 // how many, in what order) and filter options without SQL. It holds only what
-// filters, search and sort orders read; the rows a page shows still come from
-// the database, which stays the source of truth. The SQL path
-// (database::fetch_customers) is the reference the index is tested against.
+// filters, search and sort orders read; the rows a page shows come from the
+// database (through the row cache, storage/row_cache.hpp), which stays the
+// source of truth. The SQL path (database::fetch_customers) is the reference
+// the index is tested against.
 //
 // Not thread-safe: one owner (the index actor) at a time.
 #pragma once
