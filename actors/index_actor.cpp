@@ -64,16 +64,7 @@ void load_everything(index_pointer self) {
 
 void reload_customers(index_pointer self, const std::vector<std::int64_t>& ids) {
   auto snapshot = connected(self).load_index(ids);
-  auto& index = self->state.index;
-  std::vector<std::int64_t> present;
-  for (auto& customer : snapshot.customers) {
-    present.push_back(customer.id);
-    index.upsert(std::move(customer));
-  }
-  std::sort(present.begin(), present.end());
-  for (auto id : ids)
-    if (!std::binary_search(present.begin(), present.end(), id)) index.erase(id);
-  index.set_tags(std::move(snapshot.tags));
+  self->state.index.refresh(ids, std::move(snapshot.customers), std::move(snapshot.tags));
 }
 
 // Applies what is pending; on failure keeps it and tries again later.

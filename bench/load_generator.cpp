@@ -388,6 +388,16 @@ bool read_frame(const beast::flat_buffer& buffer, frame_info& info) {
   return json::sax_parse(first, first + data.size(), &reader) && !info.type.empty();
 }
 
+// A number in [0, 1) from splitmix64: the same sequence for the same seed on
+// every platform, so a connection's requests repeat from run to run.
+double next_uniform(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * 0x1.0p-53;
+}
+
 // ---------------------------------------------------------------------------
 // Shared run state and per-worker statistics.
 
@@ -577,13 +587,7 @@ class slot : public std::enable_shared_from_this<slot> {
     session_ = s;
     s->run();
   }
-  double uniform() {  // splitmix64: deterministic per connection index on every platform
-    std::uint64_t z = (rng_state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return static_cast<double>(z >> 11) * 0x1.0p-53;
-  }
+  double uniform() { return next_uniform(rng_state_); }
 
   worker& worker_;
   time_point start_at_;
@@ -890,13 +894,7 @@ class live_writer : public std::enable_shared_from_this<live_writer> {
       if (!ec) self->connect();
     });
   }
-  double uniform() {  // splitmix64, as the slots use
-    std::uint64_t z = (rng_state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return static_cast<double>(z >> 11) * 0x1.0p-53;
-  }
+  double uniform() { return next_uniform(rng_state_); }
 
   worker& worker_;
   beast::tcp_stream stream_;

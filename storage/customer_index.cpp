@@ -578,6 +578,19 @@ void customer_index::set_tags(std::vector<protocol::tag_view> tags) {
   }
 }
 
+void customer_index::refresh(const std::vector<std::int64_t>& ids, std::vector<indexed_customer> found,
+                             std::vector<protocol::tag_view> tags) {
+  std::vector<std::int64_t> present;
+  for (auto& customer : found) {
+    present.push_back(customer.id);
+    upsert(std::move(customer));
+  }
+  std::sort(present.begin(), present.end());
+  for (auto id : ids)
+    if (!std::binary_search(present.begin(), present.end(), id)) erase(id);
+  set_tags(std::move(tags));
+}
+
 std::size_t customer_index::size() const { return impl_->slot_of_id.size(); }
 
 index_selection customer_index::select(const protocol::list_query& query, const protocol::viewer_scope& scope) const {

@@ -70,6 +70,10 @@ class customer_index {
   void erase(std::int64_t id);
   // Replaces the tag table (names of tag ids, for filters by name and options).
   void set_tags(std::vector<protocol::tag_view> tags);
+  // Takes in a reload of the customers `ids`: `found` holds those that still
+  // exist (upserted), the others are erased; `tags` is the whole tag table.
+  void refresh(const std::vector<std::int64_t>& ids, std::vector<indexed_customer> found,
+               std::vector<protocol::tag_view> tags);
 
   // The same matches, count and order as database::fetch_customers.
   index_selection select(const protocol::list_query& query, const protocol::viewer_scope& scope) const;

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <random>
-#include <set>
 
 #include "protocol/text.hpp"
 #include "storage/customer_index.hpp"
@@ -83,14 +82,7 @@ void load_into(customer_index& index, database& db) {
 void reload(customer_index& index, row_cache& cache, database& db, const std::vector<std::int64_t>& ids) {
   cache.forget(ids);
   auto snapshot = db.load_index(ids);
-  std::set<std::int64_t> present;
-  for (auto& customer : snapshot.customers) {
-    present.insert(customer.id);
-    index.upsert(std::move(customer));
-  }
-  for (auto id : ids)
-    if (!present.count(id)) index.erase(id);
-  index.set_tags(std::move(snapshot.tags));
+  index.refresh(ids, std::move(snapshot.customers), std::move(snapshot.tags));
 }
 
 class IndexAgreement : public ::testing::Test {
